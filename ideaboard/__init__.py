@@ -1,0 +1,113 @@
+"""Ideaboard: live rooms and public archives for citizen idea workshops (ideatones)."""
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .config import CONFIGS
+from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, then Socket.IO last.
+
+    `config` overrides everything else (tests use it). The class comes from
+    `IDEABOARD_ENV` (production, development or testing; production by default).
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=os.environ.get("IDEABOARD_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+    )
+    _load_config(app, config or {})
+
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from .database import configure_engine
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from . import errors, i18n, security
+
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from .accounts import init_app as init_accounts
+
+    init_accounts(app)
+
+    from .accounts.views import bp as accounts_bp
+    from .home.views import bp as home_bp
+    from .ideathons.views import bp as ideathons_bp
+    from .municipalities.views import bp as municipalities_bp
+
+    for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp):
+        app.register_blueprint(blueprint)
+
+    from .cli import register_commands
+
+    register_commands(app)
+
+    # Last: handlers registered by the blueprints above must exist before init_app (TOOLING.md).
+    socketio.init_app(
+        app,
+        async_mode="gevent",
+        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
+        manage_session=False,
+    )
+    return app
+
+
+def _load_config(app: Flask, overrides: dict) -> None:
+    env_name = overrides.get("ENV_NAME") or os.environ.get("IDEABOARD_ENV", "production")
+    if env_name not in CONFIGS:
+        raise RuntimeError(f"IDEABOARD_ENV must be one of {', '.join(CONFIGS)}, not {env_name!r}")
+    app.config.from_object(CONFIGS[env_name])
+    app.config["ENV_NAME"] = env_name
+    for name in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    app.config.from_prefixed_env("IDEABOARD")
+    app.config.update(overrides)
+
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    url = app.config.get("SQLALCHEMY_DATABASE_URI") or app.config.get("DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{Path(app.instance_path) / 'ideaboard.db'}"
+    if url.startswith("postgres://"):  # the form some hosts hand out
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
+
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
+    redis_url = app.config.get("REDIS_URL") or None
+    app.config["REDIS_URL"] = redis_url
+    app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
+
+
+def _instance_secret(instance: Path) -> str:
+    """A key kept in the instance folder, so a laptop install keeps its sessions across restarts."""
+    path = instance / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

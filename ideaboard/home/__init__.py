@@ -1,0 +1,1 @@
+"""The public front page, the language switch and the health check."""

@@ -1,0 +1,1 @@
+"""Ideathons: one workshop in one municipality on one date, with its themed columns."""

@@ -1,0 +1,76 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateTimeLocalField, FieldList, Form, FormField, HiddenField, SelectField,
+    SelectMultipleField, StringField, TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..municipalities.forms import MunicipalityField
+from .services import IdeathonPlan, ThemeDraft
+from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
+
+
+class ThemeForm(Form):
+    """One row of the theme editor (a sub-form: the parent form carries the CSRF token)."""
+
+    theme_id = HiddenField()
+    name = StringField(_l("Nombre del tema"), validators=[Optional(), Length(max=MAX_THEME_NAME)])
+    icon = SelectField(_l("Ícono"), choices=list(ICONS.items()))
+
+
+class IdeathonForm(FlaskForm):
+    municipality = MunicipalityField(_l("Municipio"), validators=[DataRequired(_l("Elija el municipio."))])
+    title = StringField(_l("Título"), validators=[DataRequired(_l("Escriba un título.")), Length(max=160)])
+    starts_at = DateTimeLocalField(
+        _l("Fecha y hora (hora de Guatemala)"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(_l("Indique la fecha y la hora."))],
+    )
+    venue = StringField(_l("Lugar"), validators=[DataRequired(_l("Indique el lugar.")), Length(max=200)])
+    description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=4000)])
+    themes = FieldList(FormField(ThemeForm), min_entries=1, max_entries=MAX_THEMES + 1)
+
+    def set_theme_rows(self, rows: list[dict]) -> None:
+        """Replace the editor's rows (keeps FieldList's numbering consistent)."""
+        while len(self.themes):
+            self.themes.pop_entry()
+        for row in rows:
+            self.themes.append_entry(row)
+
+    def theme_rows(self) -> list[dict]:
+        return [
+            {"theme_id": e.form.theme_id.data or "", "name": e.form.name.data or "", "icon": e.form.icon.data}
+            for e in self.themes
+        ]
+
+    def to_plan(self) -> IdeathonPlan:
+        return IdeathonPlan(
+            municipality=self.municipality.municipality,
+            title=self.title.data,
+            starts_at_local=self.starts_at.data,
+            venue=self.venue.data,
+            description=self.description.data or "",
+            themes=[
+                ThemeDraft(
+                    name=entry.form.name.data or "",
+                    icon=entry.form.icon.data,
+                    theme_id=int(entry.form.theme_id.data) if (entry.form.theme_id.data or "").isdigit() else None,
+                )
+                for entry in self.themes
+            ],
+        )
+
+
+class CancelForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Motivo de la cancelación (se publica)"),
+        validators=[DataRequired(_l("Explique brevemente por qué se cancela.")), Length(max=1000)],
+    )
+
+
+class ModeratorsForm(FlaskForm):
+    moderators = SelectMultipleField(
+        _l("Moderadores"), coerce=int, widget=ListWidget(prefix_label=False), option_widget=CheckboxInput()
+    )

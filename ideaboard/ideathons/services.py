@@ -1,0 +1,208 @@
+"""Rules for ideathons: who may plan them, what a valid plan is, cancelling, moderators."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_babel import to_utc
+
+from ..accounts.models import Role, User
+from ..database import utcnow, write
+from ..extensions import db
+from ..municipalities.models import Municipality
+from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
+from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
+
+PLANNERS = (Role.ADMIN, Role.COORDINATOR)
+
+
+class IdeathonError(ValueError):
+    """A planning rule was broken; the message is for the person who tried."""
+
+
+@dataclass
+class ThemeDraft:
+    """A theme as the editor sends it: an existing theme keeps its id."""
+
+    name: str
+    icon: str = "other"
+    theme_id: int | None = None
+
+
+@dataclass
+class IdeathonPlan:
+    municipality: Municipality | None
+    title: str
+    starts_at_local: datetime | None  # wall-clock time in Guatemala, as the coordinator typed it
+    venue: str
+    description: str
+    themes: list[ThemeDraft]
+
+
+def can_plan(user: User) -> bool:
+    return user.is_authenticated and user.has_role(*PLANNERS)
+
+
+def can_view_staff_page(user: User, ideathon: Ideathon) -> bool:
+    return can_plan(user) or (user.is_authenticated and user in ideathon.moderators)
+
+
+def _require_planner(actor: User) -> None:
+    if not can_plan(actor):
+        raise IdeathonError(_l("Solo coordinación y administración pueden planificar ideatones."))
+
+
+def _checked(plan: IdeathonPlan) -> IdeathonPlan:
+    if plan.municipality is None:
+        raise IdeathonError(_l("Elija el municipio."))
+    plan.title = (plan.title or "").strip()
+    if not plan.title:
+        raise IdeathonError(_l("Escriba un título."))
+    if plan.starts_at_local is None:
+        raise IdeathonError(_l("Indique la fecha y la hora."))
+    plan.venue = (plan.venue or "").strip()
+    if not plan.venue:
+        raise IdeathonError(_l("Indique el lugar."))
+    plan.description = (plan.description or "").strip()
+    themes = [ThemeDraft(t.name.strip(), t.icon, t.theme_id) for t in plan.themes if t.name and t.name.strip()]
+    if not themes:
+        raise IdeathonError(_l("La ideatón necesita al menos un tema."))
+    if len(themes) > MAX_THEMES:
+        raise IdeathonError(_l("Una ideatón puede tener como máximo %(n)s temas.", n=MAX_THEMES))
+    seen = set()
+    for theme in themes:
+        if len(theme.name) > MAX_THEME_NAME:
+            raise IdeathonError(_l("El nombre de un tema puede tener como máximo %(n)s caracteres.", n=MAX_THEME_NAME))
+        if theme.icon not in ICONS:
+            raise IdeathonError(_l("Elija un ícono de la lista."))
+        key = theme.name.casefold()
+        if key in seen:
+            raise IdeathonError(_l("El tema «%(name)s» está repetido.", name=theme.name))
+        seen.add(key)
+    plan.themes = themes
+    return plan
+
+
+def _apply_themes(ideathon: Ideathon, drafts: list[ThemeDraft]) -> None:
+    """Make the ideathon's themes the drafts, in order: keep, rename, add, remove."""
+    current = {theme.id: theme for theme in ideathon.themes}
+    kept = []
+    for position, draft in enumerate(drafts):
+        theme = current.pop(draft.theme_id, None) if draft.theme_id else None
+        if theme is None:
+            theme = Theme(ideathon=ideathon)
+        theme.name, theme.icon, theme.position = draft.name, draft.icon, position
+        kept.append(theme)
+    ideathon.themes = kept
+
+
+def create_ideathon(plan: IdeathonPlan, *, actor: User) -> Ideathon:
+    """A coordinator plans an ideathon: municipality, date, venue and its themed columns."""
+    _require_planner(actor)
+    plan = _checked(plan)
+    with write():
+        ideathon = Ideathon(
+            municipality=plan.municipality,
+            title=plan.title,
+            starts_at=to_utc(plan.starts_at_local),
+            venue=plan.venue,
+            description=plan.description,
+            created_by=actor,
+        )
+        db.session.add(ideathon)
+        _apply_themes(ideathon, [ThemeDraft(t.name, t.icon) for t in plan.themes])
+    return ideathon
+
+
+def update_ideathon(ideathon: Ideathon, plan: IdeathonPlan, *, actor: User) -> Ideathon:
+    """Change the plan of an ideathon that has not been cancelled."""
+    _require_planner(actor)
+    plan = _checked(plan)
+    with write():
+        if ideathon.is_cancelled:
+            raise IdeathonError(_l("Esta ideatón fue cancelada y ya no se puede editar."))
+        ideathon.municipality = plan.municipality
+        ideathon.title = plan.title
+        ideathon.starts_at = to_utc(plan.starts_at_local)
+        ideathon.venue = plan.venue
+        ideathon.description = plan.description
+        _apply_themes(ideathon, plan.themes)
+    return ideathon
+
+
+def cancel_ideathon(ideathon: Ideathon, *, reason: str, actor: User) -> Ideathon:
+    """Cancel a planned ideathon, with a public reason. It stays listed, marked as cancelled."""
+    _require_planner(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise IdeathonError(_l("Explique brevemente por qué se cancela."))
+    with write():
+        if ideathon.is_cancelled:
+            raise IdeathonError(_l("Esta ideatón ya estaba cancelada."))
+        ideathon.status = IdeathonStatus.CANCELLED.value
+        ideathon.cancel_reason = reason
+        ideathon.cancelled_at = utcnow()
+    return ideathon
+
+
+def assign_moderators(ideathon: Ideathon, moderators: list[User], *, actor: User) -> Ideathon:
+    """Make exactly these users the ideathon's moderators (all must have the moderator role)."""
+    _require_planner(actor)
+    if any(not user.has_role(Role.MODERATOR) or not user.active for user in moderators):
+        raise IdeathonError(_l("Solo se pueden asignar cuentas activas con rol de moderación."))
+    with write():
+        ideathon.moderators = list(moderators)
+    return ideathon
+
+
+def get_ideathon(ideathon_id: int) -> Ideathon | None:
+    return db.session.get(Ideathon, ideathon_id)
+
+
+def upcoming_ideathons(limit: int | None = None) -> list[Ideathon]:
+    query = (
+        sa.select(Ideathon)
+        .where(Ideathon.starts_at >= utcnow(), Ideathon.status != IdeathonStatus.CANCELLED.value)
+        .order_by(Ideathon.starts_at)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def past_ideathons(limit: int | None = None) -> list[Ideathon]:
+    query = (
+        sa.select(Ideathon)
+        .where(Ideathon.starts_at < utcnow(), Ideathon.status != IdeathonStatus.CANCELLED.value)
+        .order_by(Ideathon.starts_at.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def ideathons_of(municipality: Municipality) -> list[Ideathon]:
+    query = sa.select(Ideathon).where(Ideathon.municipality_id == municipality.id).order_by(Ideathon.starts_at.desc())
+    return list(db.session.scalars(query))
+
+
+def ideathons_for_staff(user: User) -> list[Ideathon]:
+    """Planners see every ideathon; a moderator sees those assigned to them."""
+    query = sa.select(Ideathon).order_by(Ideathon.starts_at.desc())
+    if not can_plan(user):
+        query = query.join(ideathon_moderators).where(ideathon_moderators.c.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def municipalities_with_ideathons() -> list[tuple[Municipality, int]]:
+    query = (
+        sa.select(Municipality, sa.func.count(Ideathon.id))
+        .join(Ideathon, Ideathon.municipality_id == Municipality.id)
+        .where(Ideathon.status != IdeathonStatus.CANCELLED.value)
+        .group_by(Municipality.id)
+        .order_by(Municipality.name)
+    )
+    return [(m, n) for m, n in db.session.execute(query)]
+
+
+def active_moderators() -> list[User]:
+    query = sa.select(User).where(User.role == Role.MODERATOR.value, User.active.is_(True)).order_by(User.name)
+    return list(db.session.scalars(query))

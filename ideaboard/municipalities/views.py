@@ -1,0 +1,27 @@
+"""Public municipality pages: all 340 by department, and one municipality's ideathons."""
+from flask import Blueprint, abort, render_template
+
+from ..ideathons.services import ideathons_of
+from .models import PILOT_CODES
+from .services import by_department, get_by_code
+
+bp = Blueprint("municipalities", __name__, url_prefix="/municipios")
+
+
+@bp.route("/")
+def index():
+    """Every municipality of Guatemala grouped by department, pilots marked."""
+    return render_template("municipalities/index.html", departments=by_department(), pilot_count=len(PILOT_CODES))
+
+
+@bp.route("/<code>")
+def detail(code: str):
+    """A municipality's public page: its ideathons, or an empty state saying there are none yet."""
+    if not (len(code) == 4 and code.isdigit()):
+        abort(404)
+    municipality = get_by_code(code)
+    if municipality is None:
+        abort(404)
+    return render_template(
+        "municipalities/detail.html", municipality=municipality, ideathons=ideathons_of(municipality)
+    )

@@ -1,0 +1,21 @@
+"""Entry point. `python wsgi.py` serves with gevent (what `make run` does); gunicorn imports `app`.
+
+Production: gunicorn -k gevent -w 1 --worker-connections 10000 wsgi:app  (see README).
+"""
+if __name__ == "__main__":  # serving: gevent must patch the standard library before anything else loads
+    from gevent import monkey
+
+    monkey.patch_all()
+
+import os  # noqa: E402
+
+from ideaboard import create_app  # noqa: E402
+from ideaboard.extensions import socketio  # noqa: E402
+
+app = create_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    print(f" * Ideaboard on http://{host}:{port} (gevent, Socket.IO)", flush=True)
+    socketio.run(app, host=host, port=port, log_output=os.environ.get("IDEABOARD_ACCESS_LOG") == "1")
