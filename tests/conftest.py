@@ -1,0 +1,190 @@
+"""Fixtures for the whole suite: a real database (SQLite by default, PostgreSQL when
+DATABASE_URL is set), a fresh app per test, clients, factories and an `auth` helper.
+
+The schema is built once per run by the real migrations; each test then starts from empty
+tables (the 340 municipalities stay, as reference data).
+"""
+import itertools
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from ideaboard import create_app
+from ideaboard.accounts.models import Role
+from ideaboard.accounts.services import create_user
+from ideaboard.extensions import db, limiter, socketio
+from ideaboard.municipalities.services import get_by_code, load_municipalities
+
+PASSWORD = "contraseña-de-prueba"
+REFERENCE_TABLES = {"municipalities", "alembic_version"}
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def app_config(database_url: str, **extra) -> dict:
+    """Configuration of an app under test; shared with the live server of the browser tests."""
+    redis_url = os.environ.get("REDIS_URL")
+    return {
+        "ENV_NAME": "testing",
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key",
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        # Flask-SocketIO's test client cannot run with a message queue; the two-process
+        # tests start real servers that use Redis.
+        "SOCKETIO_MESSAGE_QUEUE": None,
+        **extra,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url, tmp_path_factory):
+    """Build the schema once with the real migrations, and load the municipalities."""
+    from flask_migrate import upgrade
+
+    app = create_app(app_config(database_url))
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+                conn.execute(sa.text("CREATE SCHEMA public"))
+        upgrade()
+        load_municipalities()
+        db.session.remove()
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
+    with db.engine.begin() as conn:
+        if db.engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(migrated):
+    app = create_app(app_config(migrated))
+    with app.app_context():
+        _empty_tables()
+        limiter.reset()
+        yield app
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def socket_client(app, client):
+    """A Socket.IO test client sharing the HTTP client's cookies (and so its login)."""
+    sio = socketio.test_client(app, flask_test_client=client)
+    yield sio
+    if sio.is_connected():
+        sio.disconnect()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="moderator", name=..., email=..., municipality="0108")."""
+
+    def make(role: Role | str = Role.COORDINATOR, *, name=None, email=None, municipality=None, password=PASSWORD):
+        n = next(_counter)
+        role = Role(role)
+        if role is Role.OFFICIAL and municipality is None:
+            municipality = "0108"
+        return create_user(
+            email=email or f"{role.value}{n}@example.org",
+            name=name or f"{role.label} {n}",
+            role=role,
+            password=password,
+            municipality=get_by_code(municipality) if isinstance(municipality, str) else municipality,
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_ideathon(app, make_user):
+    """Factory: make_ideathon(municipality="0108", days=7, themes=[("Agua", "water")], ...)."""
+    from datetime import datetime, timedelta
+
+    from ideaboard.ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
+    from ideaboard.ideathons.themes import default_themes
+
+    def make(municipality="0108", *, title=None, days=7, themes=None, actor=None, venue="Salón municipal"):
+        actor = actor or make_user(Role.COORDINATOR)
+        themes = themes or [(t["name"], t["icon"]) for t in default_themes()[:3]]
+        return create_ideathon(
+            IdeathonPlan(
+                municipality=get_by_code(municipality),
+                title=title or f"Ideatón {next(_counter)}",
+                starts_at_local=datetime.now().replace(second=0, microsecond=0) + timedelta(days=days),
+                venue=venue,
+                description="",
+                themes=[ThemeDraft(name, icon) for name, icon in themes],
+            ),
+            actor=actor,
+        )
+
+    return make
+
+
+CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+
+
+class Auth:
+    """Logs a test client in through the real login form, CSRF token and all."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def csrf_token(self, path: str = "/") -> str:
+        html = self.client.get(path).get_data(as_text=True)
+        match = CSRF_META.search(html)
+        assert match, f"no CSRF token on {path}"
+        return match.group(1)
+
+    def post(self, path: str, data: dict | None = None, **kwargs):
+        """POST a form with a valid CSRF token, as a browser would."""
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf_token())
+        return self.client.post(path, data=data, **kwargs)
+
+    def login(self, user_or_email, password: str = PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = self.post("/entrar", {"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return response
+
+    def logout(self):
+        return self.post("/salir")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
