@@ -10,6 +10,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 
 from ideaboard import create_app
 from ideaboard.accounts.models import Role
@@ -74,9 +75,27 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Without this, requests reuse the test's app context: `g` (the logged-in user, the CSRF
+    token) and the database session would leak from one client, or one request, to the next.
+    The test's own session is committed around each request, so it sees what the request wrote.
+    """
+
+    def open(self, *args, **kwargs):
+        db.session.commit()
+        try:
+            with self.application.app_context():
+                return super().open(*args, **kwargs)
+        finally:
+            db.session.commit()
+
+
 @pytest.fixture
 def app(migrated):
     app = create_app(app_config(migrated))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
         limiter.reset()

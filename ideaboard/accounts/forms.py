@@ -1,12 +1,14 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
+from ..municipalities.forms import MunicipalityField
 from .models import ROLE_LABELS
 from .services import MIN_PASSWORD_LENGTH
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(FlaskForm):
@@ -45,7 +47,7 @@ class UserForm(FlaskForm):
         validators=[DataRequired(_l("Escriba el correo.")), Email(_l("Escriba un correo válido.")), Length(max=254)],
     )
     role = SelectField(_l("Rol"), choices=ROLE_CHOICES)
-    municipality = StringField(
+    municipality = MunicipalityField(
         _l("Municipio (solo para funcionarios municipales)"), validators=[Optional(), Length(max=120)]
     )
     password = _new_password_field(_l("Contraseña inicial"))

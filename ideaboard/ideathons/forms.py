@@ -1,10 +1,12 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.i18n import translations as wtf_translations
 from wtforms import (
     DateTimeLocalField, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..municipalities.forms import MunicipalityField
@@ -12,21 +14,35 @@ from .services import IdeathonPlan, ThemeDraft
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
 
 
+class StartsAtField(DateTimeLocalField):
+    """A date-and-time input whose parse error speaks plainly."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as error:
+            raise ValueError(_l("Escriba una fecha y una hora válidas.")) from error
+
+
 class ThemeForm(Form):
     """One row of the theme editor (a sub-form: the parent form carries the CSRF token)."""
 
+    class Meta:
+        def get_translations(self, form):
+            return wtf_translations  # WTForms' own messages in the visitor's language, as in FlaskForm
+
     theme_id = HiddenField()
     name = StringField(_l("Nombre del tema"), validators=[Optional(), Length(max=MAX_THEME_NAME)])
-    icon = SelectField(_l("Ícono"), choices=list(ICONS.items()))
+    icon = SelectField(_l("Ícono"), choices=[SelectChoice(key, label) for key, label in ICONS.items()])
 
 
 class IdeathonForm(FlaskForm):
     municipality = MunicipalityField(_l("Municipio"), validators=[DataRequired(_l("Elija el municipio."))])
     title = StringField(_l("Título"), validators=[DataRequired(_l("Escriba un título.")), Length(max=160)])
-    starts_at = DateTimeLocalField(
+    starts_at = StartsAtField(
         _l("Fecha y hora (hora de Guatemala)"),
         format="%Y-%m-%dT%H:%M",
-        validators=[DataRequired(_l("Indique la fecha y la hora."))],
+        validators=[InputRequired(_l("Indique la fecha y la hora."))],
     )
     venue = StringField(_l("Lugar"), validators=[DataRequired(_l("Indique el lugar.")), Length(max=200)])
     description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=4000)])

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import to_user_timezone
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from ..accounts import role_required
 from ..accounts.models import Role
@@ -149,7 +150,7 @@ def moderators(ideathon_id: int):
     for user in ideathon.moderators:
         candidates.setdefault(user.id, user)
     form = ModeratorsForm()
-    form.moderators.choices = [(user.id, f"{user.name} ({user.email})") for user in candidates.values()]
+    form.moderators.choices = [SelectChoice(user.id, f"{user.name} ({user.email})") for user in candidates.values()]
     if request.method == "GET":
         form.moderators.data = [user.id for user in ideathon.moderators]
     if form.validate_on_submit():
