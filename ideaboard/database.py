@@ -1,7 +1,7 @@
 """Database engine set-up and the unit of work every service writes through.
 
 SQLite under gevent: SQLite waits for its lock inside C, where gevent cannot switch, so two
-greenlets writing at once freeze the whole process (docs/architecture.md). We therefore
+greenlets writing at once freeze the whole process (README, "Writing data safely"). We therefore
 serialise writers inside the process with a lock (cooperative once gevent has patched
 `threading`), start write transactions with `BEGIN IMMEDIATE` so the database lock is taken
 up front, and never do I/O inside them: services emit broadcasts only after `write()` returns.
