@@ -51,10 +51,13 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .accounts.views import bp as accounts_bp
     from .home.views import bp as home_bp
+    from .ideas.views import bp as ideas_bp
     from .ideathons.views import bp as ideathons_bp
     from .municipalities.views import bp as municipalities_bp
+    from .rooms import events  # noqa: F401 - registers the Socket.IO handlers
+    from .rooms.views import bp as rooms_bp
 
-    for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp):
+    for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp):
         app.register_blueprint(blueprint)
 
     from .cli import register_commands
@@ -68,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
+        max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
     )
     return app
 

@@ -38,6 +38,13 @@ class Config:
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 
+    # Wrong room codes from one address (only failures count).
+    JOIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # The address phones use to join (QR code and join link); unset: this machine's LAN address.
+    PUBLIC_URL = None
+    # Largest Socket.IO message accepted from a client, in bytes.
+    SOCKETIO_MAX_PAYLOAD = 16 * 1024
+
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
     # Origins allowed to open Socket.IO connections; None means the app's own origin only.

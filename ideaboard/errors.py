@@ -13,6 +13,9 @@ MESSAGES = {
     403: (_l("Acceso no permitido"), _l("Su cuenta no tiene permiso para ver esta página.")),
     404: (_l("Página no encontrada"), _l("La dirección no existe o ya no está disponible.")),
     405: (_l("Acción no permitida"), _l("Esta dirección no acepta esa acción.")),
+    409: (_l("No se pudo hacer ahora"), _l("La situación cambió mientras tanto. Recargue la página.")),
+    410: (_l("Ya no está disponible"), _l("Esto ya terminó o expiró.")),
+    422: (_l("Revise los datos"), _l("Algo de lo que envió no es válido.")),
     413: (_l("Envío demasiado grande"), _l("Lo que envió supera el tamaño permitido.")),
     429: (_l("Demasiados intentos"), _l("Hizo demasiados intentos en poco tiempo. Espere un minuto e intente de nuevo.")),
     500: (_l("Algo salió mal"), _l("Tuvimos un problema de nuestro lado. Intente de nuevo en unos momentos.")),
@@ -40,7 +43,9 @@ def init_app(app: Flask) -> None:
     def http_error(error):
         if error.code not in MESSAGES:
             return error
-        return render_error(error.code)
+        # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
+        custom = error.description if error.description != type(error).description else None
+        return render_error(error.code, custom)
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

@@ -17,6 +17,7 @@ from ideaboard.accounts.models import Role
 from ideaboard.accounts.services import create_user
 from ideaboard.extensions import db, limiter, socketio
 from ideaboard.municipalities.services import get_by_code, load_municipalities
+from ideaboard.rooms.presence import presence
 
 PASSWORD = "contraseña-de-prueba"
 REFERENCE_TABLES = {"municipalities", "alembic_version"}
@@ -99,6 +100,7 @@ def app(migrated):
     with app.app_context():
         _empty_tables()
         limiter.reset()
+        presence.reset()
         yield app
         db.session.remove()
         _empty_tables()
@@ -115,13 +117,49 @@ def runner(app):
     return app.test_cli_runner()
 
 
+class IsolatedSocketClient:
+    """Flask-SocketIO's test client, each call in its own app context (as IsolatedClient does
+    for HTTP), so that one connection's logged-in user is never cached for another's."""
+
+    def __init__(self, app, flask_client, auth=None):
+        self._app = app
+        db.session.commit()
+        with app.app_context():  # connects
+            self._client = socketio.test_client(app, flask_test_client=flask_client, auth=auth)
+
+    def __getattr__(self, name):
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            db.session.commit()
+            with self._app.app_context():
+                return attribute(*args, **kwargs)
+
+        return call
+
+    def events(self, name=None):
+        """The messages received since the last call, optionally only those named `name`."""
+        received = self.get_received()
+        return [m for m in received if name is None or m["name"] == name]
+
+
 @pytest.fixture
-def socket_client(app, client):
-    """A Socket.IO test client sharing the HTTP client's cookies (and so its login)."""
-    sio = socketio.test_client(app, flask_test_client=client)
-    yield sio
-    if sio.is_connected():
-        sio.disconnect()
+def socket_client(app):
+    """Factory: socket_client(http_client, room=ideathon_id) -> a connected (or refused) client
+    that shares the HTTP client's cookies: its participant cookie or its login."""
+    made = []
+
+    def make(flask_client, **auth):
+        sio = IsolatedSocketClient(app, flask_client, auth=auth if auth else None)
+        made.append(sio)
+        return sio
+
+    yield make
+    for sio in made:
+        if sio.is_connected():
+            sio.disconnect()
 
 
 _counter = itertools.count(1)
@@ -171,6 +209,35 @@ def make_ideathon(app, make_user):
         )
 
     return make
+
+
+@pytest.fixture
+def open_room(app, make_ideathon, make_user):
+    """Factory: an ideathon whose live room is open (collecting ideas)."""
+    from ideaboard.rooms.services import open_room as open_
+
+    def make(**kwargs):
+        ideathon = make_ideathon(**kwargs)
+        return open_(ideathon, actor=ideathon.created_by)
+
+    return make
+
+
+@pytest.fixture
+def join(app):
+    """join(client, ideathon, nickname="") admits a test client to a room the way a phone does:
+    the QR link, then the join form. Returns the Participant."""
+    from ideaboard.rooms.models import Participant
+
+    def do(client, ideathon, nickname="", **survey):
+        assert client.get(f"/s/{ideathon.room_code}").status_code == 302
+        response = Auth(client).post(f"/sala/{ideathon.id}/unirse", {"nickname": nickname, **survey})
+        assert response.status_code == 302, response.get_data(as_text=True)[:300]
+        return db.session.scalars(
+            sa.select(Participant).where(Participant.ideathon_id == ideathon.id).order_by(Participant.id.desc())
+        ).first()
+
+    return do
 
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')

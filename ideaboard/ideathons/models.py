@@ -9,6 +9,20 @@ from ..database import utcnow
 from ..extensions import db
 
 
+class RoomPhase(enum.StrEnum):
+    """Where the live room stands. Issue-4 phases (voting) extend this list."""
+
+    PREPARATION = "preparation"  # planned; the room is not open yet
+    IDEAS = "ideas"  # open: people join and post ideas
+    CLOSED = "closed"  # over: the code no longer admits anyone, the board is read-only
+
+    @property
+    def label(self) -> str:
+        return str({
+            self.PREPARATION: _l("Preparación"), self.IDEAS: _l("Recibiendo ideas"), self.CLOSED: _l("Cerrada"),
+        }[self])
+
+
 class IdeathonStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
@@ -40,6 +54,13 @@ class Ideathon(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default=IdeathonStatus.SCHEDULED.value)
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     cancelled_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    # The live room: the code people type or scan, its phase, and the sequence number of the
+    # last change broadcast to it (incremented in the same transaction as the change).
+    room_code: Mapped[str | None] = mapped_column(sa.String(12), unique=True)
+    room_opened_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    phase: Mapped[str] = mapped_column(sa.String(20), default=RoomPhase.PREPARATION.value,
+                                       server_default=RoomPhase.PREPARATION.value)
+    room_seq: Mapped[int] = mapped_column(default=0, server_default="0")
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
@@ -51,7 +72,10 @@ class Ideathon(db.Model):
     moderators = relationship("User", secondary=ideathon_moderators, order_by="User.name")
     created_by = relationship("User", foreign_keys=[created_by_id])
 
-    __table_args__ = (sa.CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),)
+    __table_args__ = (
+        sa.CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
+        sa.CheckConstraint("phase IN ('preparation', 'ideas', 'closed')", name="phase"),
+    )
 
     @property
     def status_enum(self) -> IdeathonStatus:
@@ -60,6 +84,19 @@ class Ideathon(db.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == IdeathonStatus.CANCELLED
+
+    @property
+    def phase_enum(self) -> RoomPhase:
+        return RoomPhase(self.phase)
+
+    @property
+    def room_is_open(self) -> bool:
+        """Does the room code admit people now? Not before opening, after closing or if cancelled."""
+        return bool(self.room_code) and self.phase != RoomPhase.CLOSED and not self.is_cancelled
+
+    @property
+    def collecting_ideas(self) -> bool:
+        return self.room_is_open and self.phase == RoomPhase.IDEAS
 
     def __repr__(self) -> str:
         return f"<Ideathon {self.id} {self.title!r}>"

@@ -43,8 +43,12 @@ def can_plan(user: User) -> bool:
     return user.is_authenticated and user.has_role(*PLANNERS)
 
 
-def can_view_staff_page(user: User, ideathon: Ideathon) -> bool:
-    return can_plan(user) or (user.is_authenticated and user in ideathon.moderators)
+def can_moderate(user: User, ideathon: Ideathon) -> bool:
+    """Planners, and the moderators assigned to this ideathon, may run its room."""
+    return can_plan(user) or (user.is_authenticated and user.id in {m.id for m in ideathon.moderators})
+
+
+can_view_staff_page = can_moderate
 
 
 def _require_planner(actor: User) -> None:

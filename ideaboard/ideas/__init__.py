@@ -1,0 +1,1 @@
+"""Ideas: what participants post into a theme of the live board."""

@@ -1,0 +1,27 @@
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+
+from .models import MAX_IDEA_LENGTH
+
+
+class IdeaForm(FlaskForm):
+    """Post an idea into one theme. `client_id` is new with every rendered form: a retry or a
+    double tap sends the same one, and the idea is stored once."""
+
+    theme_id = HiddenField()
+    client_id = HiddenField()
+    text = TextAreaField(_l("Su idea"))
+
+    @classmethod
+    def blank(cls, theme_id: int) -> "IdeaForm":
+        """An empty form for one theme, with a new client_id (rendering only, never for a post)."""
+        return cls(formdata=None, theme_id=theme_id, client_id=str(uuid.uuid4()))
+
+
+class EditIdeaForm(FlaskForm):
+    text = TextAreaField(_l("Su idea"))
+
+

@@ -1,0 +1,157 @@
+"""Rules for ideas: posting (idempotent), editing and withdrawing one's own, while the room collects."""
+import re
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from ..database import utcnow, write
+from ..extensions import db
+from ..ideathons.models import Ideathon, Theme
+from ..rooms import broadcasts
+from ..rooms.models import Participant
+from ..rooms.services import next_sequence
+from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
+
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
+
+
+class IdeaError(ValueError):
+    """An idea was refused; the message is for the person who tried."""
+
+    def __init__(self, message, status: int = 422):
+        super().__init__(message)
+        self.status = status
+
+
+def _checked_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise IdeaError(_l("Escriba su idea antes de enviarla."))
+    if len(text) > MAX_IDEA_LENGTH:
+        raise IdeaError(_l("Su idea tiene %(n)s caracteres; el máximo es %(max)s. Acórtela un poco.",
+                           n=len(text), max=MAX_IDEA_LENGTH))
+    return text
+
+
+def _require_collecting(ideathon: Ideathon) -> None:
+    if not ideathon.collecting_ideas:
+        raise IdeaError(_l("En este momento la sala no recibe ideas."), 409)
+
+
+def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: str, client_id: str) -> tuple[Idea, bool]:
+    """Store a participant's idea in a theme and broadcast it to the room.
+
+    Idempotent: the same `client_id` from the same participant (a retry, a double tap) returns
+    the idea stored the first time, with `created` False, and broadcasts nothing.
+    """
+    text = _checked_text(text)
+    if not _CLIENT_ID.match(client_id or ""):
+        raise IdeaError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
+    if participant.ideathon_id != ideathon.id:
+        raise IdeaError(_l("Usted no participa en esta sala."), 403)
+    existing = _by_client_id(participant, client_id)
+    if existing is not None:
+        return existing, False
+    try:
+        with write():
+            _require_collecting(ideathon)
+            theme = _theme_of(ideathon, theme_id)
+            existing = _by_client_id(participant, client_id)
+            if existing is not None:
+                return existing, False
+            idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
+                        client_id=client_id, text=text)
+            db.session.add(idea)
+            db.session.flush()
+            seq = next_sequence(ideathon)
+    except IntegrityError:
+        # The same post won a race in another process: answer with what it stored.
+        existing = _by_client_id(participant, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    broadcasts.idea_changed(ideathon, idea, seq)
+    return idea, True
+
+
+def edit_idea(idea: Idea, participant: Participant, *, text: str) -> Idea:
+    """The author rewrites their own idea while the room collects ideas."""
+    text = _checked_text(text)
+    with write():
+        _require_own_visible(idea, participant)
+        _require_collecting(idea_ideathon := db.session.get(Ideathon, idea.ideathon_id))
+        if idea.text == text:
+            return idea
+        idea.text = text
+        idea.edited_at = utcnow()
+        seq = next_sequence(idea_ideathon)
+    broadcasts.idea_changed(idea_ideathon, idea, seq)
+    return idea
+
+
+def withdraw_idea(idea: Idea, participant: Participant) -> Idea:
+    """The author takes their own idea off the board while the room collects ideas."""
+    with write():
+        _require_own_visible(idea, participant)
+        ideathon = db.session.get(Ideathon, idea.ideathon_id)
+        _require_collecting(ideathon)
+        idea.status = IdeaStatus.WITHDRAWN.value
+        seq = next_sequence(ideathon)
+    broadcasts.idea_changed(ideathon, idea, seq)
+    return idea
+
+
+def _require_own_visible(idea: Idea, participant: Participant) -> None:
+    if idea.participant_id != participant.id:
+        raise IdeaError(_l("Solo puede cambiar sus propias ideas."), 403)
+    if not idea.is_visible:
+        raise IdeaError(_l("Esa idea ya fue retirada."), 409)
+
+
+def _theme_of(ideathon: Ideathon, theme_id) -> Theme:
+    try:
+        theme_id = int(theme_id)
+    except (TypeError, ValueError):
+        theme_id = None
+    theme = db.session.get(Theme, theme_id) if theme_id else None
+    if theme is None or theme.ideathon_id != ideathon.id:
+        raise IdeaError(_l("Ese tema no existe en esta sala. Elija uno de la lista."))
+    return theme
+
+
+def _by_client_id(participant: Participant, client_id: str) -> Idea | None:
+    return db.session.scalar(
+        sa.select(Idea).where(Idea.participant_id == participant.id, Idea.client_id == client_id)
+    )
+
+
+def get_idea(ideathon: Ideathon, idea_id: int) -> Idea | None:
+    idea = db.session.get(Idea, idea_id)
+    return idea if idea and idea.ideathon_id == ideathon.id else None
+
+
+def visible_ideas_by_theme(ideathon: Ideathon) -> dict[int, list[Idea]]:
+    """Every theme's visible ideas, newest first: what the board shows."""
+    rows = db.session.scalars(
+        sa.select(Idea)
+        .where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE.value)
+        .options(sa.orm.selectinload(Idea.participant))
+        .order_by(Idea.created_at.desc(), Idea.id.desc())
+    )
+    grouped: dict[int, list[Idea]] = {theme.id: [] for theme in ideathon.themes}
+    for idea in rows:
+        grouped.setdefault(idea.theme_id, []).append(idea)
+    return grouped
+
+
+def count_visible(theme_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Idea.id)).where(Idea.theme_id == theme_id, Idea.status == IdeaStatus.VISIBLE.value)
+    )
+
+
+def idea_ids_of(participant: Participant | None) -> set[int]:
+    if participant is None:
+        return set()
+    return set(db.session.scalars(sa.select(Idea.id).where(Idea.participant_id == participant.id)))

@@ -1,0 +1,95 @@
+"""Posting, editing and withdrawing ideas, with htmx or with whole pages (no JavaScript)."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db, limiter
+from ..ideathons.models import Ideathon
+from ..rooms.admission import current_participant
+from .forms import EditIdeaForm, IdeaForm
+from .services import IdeaError, count_visible, edit_idea, get_idea, post_idea, withdraw_idea
+
+bp = Blueprint("ideas", __name__, url_prefix="/sala/<int:ideathon_id>/ideas")
+
+
+def _room_and_participant(ideathon_id: int):
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    if ideathon is None:
+        abort(404)
+    participant = current_participant(ideathon)
+    if participant is None:
+        abort(403)
+    return ideathon, participant
+
+
+def _board_url(ideathon, theme_id=None):
+    anchor = f"#theme-{theme_id}" if theme_id else ""
+    return url_for("rooms.board", ideathon_id=ideathon.id) + anchor
+
+
+@bp.route("", methods=["POST"])
+@limiter.limit("20 per minute")
+def post(ideathon_id: int):
+    """Post an idea. htmx gets a fresh form plus the new card; a plain form post gets the board."""
+    ideathon, participant = _room_and_participant(ideathon_id)
+    form = IdeaForm()
+    try:
+        idea, _created = post_idea(ideathon, participant, theme_id=form.theme_id.data,
+                                   text=form.text.data, client_id=form.client_id.data)
+    except IdeaError as error:
+        if not request.headers.get("HX-Request"):
+            flash(str(error), "error")
+            return redirect(_board_url(ideathon, form.theme_id.data if str(form.theme_id.data).isdigit() else None))
+        if error.status != 422:
+            abort(error.status, description=str(error))
+        form.text.errors = [str(error)]
+        theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
+        if theme is None:
+            abort(422, description=str(error))
+        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), 422
+    if not request.headers.get("HX-Request"):
+        flash(_("Idea enviada."), "success")
+        return redirect(_board_url(ideathon, idea.theme_id))
+    fresh = IdeaForm.blank(idea.theme_id)
+    html = render_template("ideas/_posted.html", ideathon=ideathon, theme=idea.theme, form=fresh, idea=idea,
+                           count=count_visible(idea.theme_id), mine={idea.id})
+    return html, 200, {"X-Idea-Id": str(idea.id)}
+
+
+@bp.route("/<int:idea_id>/editar", methods=["GET", "POST"])
+@limiter.limit("20 per minute", methods=["POST"])
+def edit(ideathon_id: int, idea_id: int):
+    """The author edits (or, from the same page, withdraws) their own idea."""
+    ideathon, participant = _room_and_participant(ideathon_id)
+    idea = get_idea(ideathon, idea_id)
+    if idea is None or not idea.is_visible:
+        abort(404)
+    if idea.participant_id != participant.id:
+        abort(403)
+    form = EditIdeaForm(data={"text": idea.text} if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            edit_idea(idea, participant, text=form.text.data)
+            flash(_("Idea actualizada."), "success")
+            return redirect(_board_url(ideathon, idea.theme_id))
+        except IdeaError as error:
+            form.text.errors = [str(error)]
+    status = 422 if request.method == "POST" else 200
+    return render_template("ideas/edit.html", ideathon=ideathon, idea=idea, form=form), status
+
+
+@bp.route("/<int:idea_id>/retirar", methods=["POST"])
+@limiter.limit("20 per minute")
+def withdraw(ideathon_id: int, idea_id: int):
+    """The author takes their idea off the board (after confirming on the edit page)."""
+    ideathon, participant = _room_and_participant(ideathon_id)
+    idea = get_idea(ideathon, idea_id)
+    if idea is None:
+        abort(404)
+    try:
+        withdraw_idea(idea, participant)
+        flash(_("Idea retirada."), "success")
+    except IdeaError as error:
+        if error.status == 403:
+            abort(403)
+        flash(str(error), "error")
+    return redirect(_board_url(ideathon, idea.theme_id))

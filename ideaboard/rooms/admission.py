@@ -1,0 +1,66 @@
+"""Who is this request in the room? The participant cookie, and the short-lived admission
+cookie that carries a valid room code from the QR link to the join form.
+
+Both are signed with the app's secret key; neither holds anything a person typed.
+"""
+from flask import current_app, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..ideathons.models import Ideathon
+from .models import Participant
+from .services import participant_by_token
+
+PARTICIPANT_MAX_AGE = 3 * 24 * 3600  # a workshop day, with room to look back the next days
+ADMISSION_MAX_AGE = 3600
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def participant_cookie(ideathon_id: int) -> str:
+    return f"ib_room_{ideathon_id}"
+
+
+def current_participant(ideathon: Ideathon) -> Participant | None:
+    """The participant this request's cookie names in this room, if any."""
+    raw = request.cookies.get(participant_cookie(ideathon.id))
+    if not raw:
+        return None
+    try:
+        data = _serializer("participant").loads(raw, max_age=PARTICIPANT_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("room") != ideathon.id:
+        return None
+    return participant_by_token(ideathon, data.get("token"))
+
+
+def remember_participant(response, participant: Participant):
+    value = _serializer("participant").dumps({"room": participant.ideathon_id, "token": participant.token})
+    _set_cookie(response, participant_cookie(participant.ideathon_id), value, PARTICIPANT_MAX_AGE)
+    response.delete_cookie("ib_admission")
+    return response
+
+
+def admit(response, ideathon: Ideathon):
+    """Remember, for an hour, that this browser presented a valid code for this room."""
+    _set_cookie(response, "ib_admission", _serializer("admission").dumps(ideathon.id), ADMISSION_MAX_AGE)
+    return response
+
+
+def is_admitted(ideathon: Ideathon) -> bool:
+    raw = request.cookies.get("ib_admission")
+    if not raw:
+        return False
+    try:
+        return _serializer("admission").loads(raw, max_age=ADMISSION_MAX_AGE) == ideathon.id
+    except BadSignature:
+        return False
+
+
+def _set_cookie(response, name, value, max_age):
+    response.set_cookie(
+        name, value, max_age=max_age, httponly=True, samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )

@@ -1,0 +1,60 @@
+"""Socket.IO handlers of the live room. Clients only listen: every change goes over HTTP.
+
+A connection must name its room in the `auth` payload ({"room": <ideathon id>}) and be admitted
+to it: a participant cookie of that room, or a logged-in moderator of that ideathon.
+Anything else is refused at `connect`.
+"""
+from flask import request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, join_room
+
+from ..extensions import db, socketio
+from ..ideathons.models import Ideathon
+from ..ideathons.services import can_moderate
+from .admission import current_participant
+from .broadcasts import channel
+from .presence import presence
+
+
+def _room_id(auth) -> int:
+    if not isinstance(auth, dict) or set(auth) - {"room"}:
+        raise ConnectionRefusedError("bad auth payload")
+    room = auth.get("room")
+    if not isinstance(room, int) or isinstance(room, bool) or not 0 < room < 2**31:
+        raise ConnectionRefusedError("bad room")
+    return room
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    """Admit the connection to its room's channel in the viewer's language, or refuse it."""
+    room = _room_id(auth)
+    ideathon = db.session.get(Ideathon, room)
+    if ideathon is None:
+        raise ConnectionRefusedError("unknown room")
+    participant = current_participant(ideathon)
+    if participant is None and not (current_user.is_authenticated and can_moderate(current_user, ideathon)):
+        raise ConnectionRefusedError("not admitted")
+    join_room(channel(room, get_locale().language))
+    presence.joined(request.sid, room, participant.id if participant else None)
+    _ensure_flusher()
+
+
+@socketio.on("disconnect")
+def on_disconnect(reason=None):
+    presence.left(request.sid)
+
+
+_flusher_started = set()
+
+
+def _ensure_flusher():
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    if id(app) not in _flusher_started:
+        _flusher_started.add(id(app))
+        from .presence import run_flusher
+
+        socketio.start_background_task(run_flusher, app)

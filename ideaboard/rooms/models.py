@@ -1,0 +1,73 @@
+import enum
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..database import utcnow
+from ..extensions import db
+
+
+def new_participant_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Participant(db.Model):
+    """A person in one room, known only by a random token kept in a signed cookie."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ideathon_id: Mapped[int] = mapped_column(sa.ForeignKey("ideathons.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_participant_token)
+    nickname: Mapped[str] = mapped_column(sa.String(40), default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+    ideathon = relationship("Ideathon")
+
+    @property
+    def display_name(self) -> str:
+        return self.nickname or str(_l("Anónimo"))
+
+
+class AgeBand(enum.StrEnum):
+    UNDER_18 = "under18"
+    FROM_18 = "18-29"
+    FROM_30 = "30-44"
+    FROM_45 = "45-59"
+    FROM_60 = "60plus"
+
+
+AGE_BAND_LABELS = {
+    AgeBand.UNDER_18: _l("Menos de 18 años"),
+    AgeBand.FROM_18: _l("18 a 29 años"),
+    AgeBand.FROM_30: _l("30 a 44 años"),
+    AgeBand.FROM_45: _l("45 a 59 años"),
+    AgeBand.FROM_60: _l("60 años o más"),
+}
+
+GENDER_LABELS = {
+    "woman": _l("Mujer"),
+    "man": _l("Hombre"),
+    "other": _l("Otro"),
+}
+
+
+class ParticipationSurvey(db.Model):
+    """The optional evaluation answers of one person joining a room.
+
+    Deliberately NOT linked to the participant: the programme can count who took part without
+    anyone being able to tie answers to a nickname or to ideas.
+    """
+
+    __tablename__ = "participation_surveys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ideathon_id: Mapped[int] = mapped_column(sa.ForeignKey("ideathons.id", ondelete="CASCADE"), index=True)
+    age_band: Mapped[str | None] = mapped_column(sa.String(10))
+    gender: Mapped[str | None] = mapped_column(sa.String(10))
+    community: Mapped[str] = mapped_column(sa.String(80), default="")
+    first_time: Mapped[bool | None] = mapped_column()
+    created_on: Mapped[datetime] = mapped_column(sa.Date, default=lambda: utcnow().date())

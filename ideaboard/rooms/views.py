@@ -1,0 +1,204 @@
+"""The live room over HTTP: join by QR or code, the board, its refetch, and the presenter view."""
+import io
+
+import segno
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import role_required
+from ..extensions import db, limiter
+from ..ideas.forms import IdeaForm
+from ..ideas.services import idea_ids_of, visible_ideas_by_theme
+from ..ideathons.models import Ideathon
+from ..ideathons.services import can_moderate
+from .addresses import public_base_url
+from .admission import admit, current_participant, is_admitted, remember_participant
+from .codes import display_code
+from .forms import CodeForm, JoinForm
+from .presence import presence
+from .services import RoomError, close_room, find_room, join_room, open_room
+
+bp = Blueprint("rooms", __name__)
+
+
+def _failed_join(response) -> bool:
+    return response.status_code in (404, 410, 422)
+
+
+# Wrong codes from one address: at most 10 per 10 minutes (only failures count).
+join_limit = limiter.shared_limit(
+    lambda: current_app.config["JOIN_FAILURE_LIMIT"], scope="room-join", deduct_when=_failed_join
+)
+
+
+def _ideathon_or_404(ideathon_id: int) -> Ideathon:
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    if ideathon is None:
+        abort(404)
+    return ideathon
+
+
+def _enter_room(code: str):
+    """Exchange a valid code for the admission cookie, then go on to a URL without the code."""
+    ideathon = find_room(code)
+    if current_participant(ideathon):
+        return redirect(url_for("rooms.board", ideathon_id=ideathon.id))
+    return admit(redirect(url_for("rooms.join", ideathon_id=ideathon.id)), ideathon)
+
+
+@bp.route("/s/<code>")
+@join_limit
+def scan(code: str):
+    """The link inside the QR code."""
+    try:
+        return _enter_room(code)
+    except RoomError as error:
+        form = CodeForm(data={"code": code})
+        form.code.errors = [str(error)]
+        return render_template("rooms/enter_code.html", form=form), error.status
+
+
+@bp.route("/unirse", methods=["GET", "POST"])
+@join_limit
+def enter_code():
+    """Type the room's code (for those who cannot scan)."""
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            return _enter_room(form.code.data)
+        except RoomError as error:
+            form.code.errors = [str(error)]
+            return render_template("rooms/enter_code.html", form=form), error.status
+    return render_template("rooms/enter_code.html", form=form), 422 if request.method == "POST" else 200
+
+
+@bp.route("/sala/<int:ideathon_id>/unirse", methods=["GET", "POST"])
+def join(ideathon_id: int):
+    """An optional nickname and optional evaluation questions, then the board."""
+    ideathon = _ideathon_or_404(ideathon_id)
+    if current_participant(ideathon):
+        return redirect(url_for("rooms.board", ideathon_id=ideathon.id))
+    if not ideathon.room_is_open:
+        form = CodeForm()
+        form.code.errors = [_("Esta sala ya cerró: su código ya no sirve para entrar.")]
+        return render_template("rooms/enter_code.html", form=form), 410
+    if not is_admitted(ideathon):
+        flash(_("Para entrar, escanee el código QR o escriba el código de la sala."), "info")
+        return redirect(url_for("rooms.enter_code"))
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            participant = join_room(ideathon, nickname=form.nickname.data, survey=form.survey())
+        except RoomError as error:
+            form.form_errors.append(str(error))
+        else:
+            return remember_participant(redirect(url_for("rooms.board", ideathon_id=ideathon.id)), participant)
+    status = 422 if request.method == "POST" else 200
+    return render_template("rooms/join.html", ideathon=ideathon, form=form), status
+
+
+def _viewer(ideathon: Ideathon):
+    """The participant (or moderator) looking at this room; anyone else is sent to join."""
+    participant = current_participant(ideathon)
+    moderator = current_user.is_authenticated and can_moderate(current_user, ideathon)
+    if participant is None and not moderator:
+        if current_user.is_authenticated:
+            abort(403)
+        return None, False
+    return participant, moderator
+
+
+def board_context(ideathon: Ideathon, participant) -> dict:
+    return {
+        "ideathon": ideathon,
+        "ideas": visible_ideas_by_theme(ideathon),
+        "mine": idea_ids_of(participant),
+        "present": presence.local_count(ideathon.id),
+    }
+
+
+@bp.route("/sala/<int:ideathon_id>")
+def board(ideathon_id: int):
+    """The board: one theme at a time on a phone, all columns side by side on a wide screen."""
+    ideathon = _ideathon_or_404(ideathon_id)
+    participant, moderator = _viewer(ideathon)
+    if participant is None and not moderator:
+        return redirect(url_for("rooms.enter_code"))
+    forms = {theme.id: IdeaForm.blank(theme.id) for theme in ideathon.themes}
+    return render_template("rooms/board.html", forms=forms, participant=participant,
+                           **board_context(ideathon, participant))
+
+
+@bp.route("/sala/<int:ideathon_id>/tablero")
+def board_sync(ideathon_id: int):
+    """The board's changing parts (lists, counts, phase, sequence number): the re-fetch after a gap."""
+    ideathon = _ideathon_or_404(ideathon_id)
+    participant, moderator = _viewer(ideathon)
+    if participant is None and not moderator:
+        abort(403)
+    return render_template("rooms/_sync.html", **board_context(ideathon, participant))
+
+
+@bp.route("/sala/<int:ideathon_id>/proyector")
+@role_required()
+def presenter(ideathon_id: int):
+    """The projector: a big QR code, the code and the join address, the columns filling up live."""
+    ideathon = _ideathon_or_404(ideathon_id)
+    if not can_moderate(current_user, ideathon):
+        abort(403)
+    return render_template(
+        "rooms/presenter.html", join_url=_join_url(ideathon), join_base=public_base_url(),
+        code=display_code(ideathon.room_code), **board_context(ideathon, None),
+    )
+
+
+def _join_url(ideathon: Ideathon) -> str | None:
+    if not ideathon.room_code:
+        return None
+    return public_base_url() + url_for("rooms.scan", code=ideathon.room_code)
+
+
+@bp.route("/sala/<int:ideathon_id>/qr.svg")
+@role_required()
+def qr_code(ideathon_id: int):
+    """The QR code of the join link, as SVG made here (works with no internet)."""
+    ideathon = _ideathon_or_404(ideathon_id)
+    if not can_moderate(current_user, ideathon) or not ideathon.room_is_open:
+        abort(404)
+    buffer = io.BytesIO()
+    segno.make(_join_url(ideathon), error="m").save(
+        buffer, kind="svg", scale=10, border=2, xmldecl=False, omitsize=True,
+        title=_("Código QR para entrar a la sala"),
+    )
+    return Response(buffer.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def _moderator_action(ideathon_id: int, action, success: str):
+    ideathon = _ideathon_or_404(ideathon_id)
+    try:
+        action(ideathon, actor=current_user)
+        flash(success, "success")
+    except RoomError as error:
+        if error.status == 403:
+            abort(403)
+        flash(str(error), "error")
+    return ideathon
+
+
+@bp.route("/ideatones/<int:ideathon_id>/sala/abrir", methods=["POST"])
+@role_required()
+def open_room_view(ideathon_id: int):
+    """Open the live room (it gets its code) and go to the presenter view."""
+    ideathon = _moderator_action(ideathon_id, open_room, _("Sala abierta: ya se puede entrar."))
+    if not ideathon.room_is_open:
+        return redirect(url_for("ideathons.detail", ideathon_id=ideathon.id))
+    return redirect(url_for("rooms.presenter", ideathon_id=ideathon.id))
+
+
+@bp.route("/ideatones/<int:ideathon_id>/sala/cerrar", methods=["POST"])
+@role_required()
+def close_room_view(ideathon_id: int):
+    """Close the live room: its code stops admitting people; the board becomes read-only."""
+    ideathon = _moderator_action(ideathon_id, close_room, _("Sala cerrada."))
+    return redirect(url_for("ideathons.detail", ideathon_id=ideathon.id))

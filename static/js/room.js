@@ -1,0 +1,128 @@
+/* Live room: keeps the board current from Socket.IO messages. It never builds markup: every
+   message carries HTML rendered by the server's templates, and htmx swaps it in.
+
+   - "change" messages carry a per-room sequence number; a gap, or any (re)connection, makes the
+     page re-fetch the board's changing parts over HTTP (data-sync).
+   - Elements are upserted by id: replaced if present, else inserted into data-into at data-at.
+     An element with data-remove removes its namesake.
+   - Which ideas are mine is per viewer: kept here (data-mine + X-Idea-Id of my posts) and shown by
+     toggling .is-mine, since broadcast fragments are the same for everyone.
+   - A post that fails for lack of connection keeps its text and is sent again on reconnect with the
+     same client_id, so it is stored once. */
+(function () {
+  "use strict";
+
+  var board = document.getElementById("board");
+  if (!board || typeof window.io === "undefined" || typeof window.htmx === "undefined") {
+    return;
+  }
+  var room = Number(board.getAttribute("data-room"));
+  var seq = Number(board.getAttribute("data-seq"));
+  var mine = new Set((board.getAttribute("data-mine") || "").split(" ").filter(Boolean));
+  var banner = document.getElementById("connection-banner");
+  var syncing = false;
+  var queued = [];
+  var unsent = new Set();
+
+  function markMine() {
+    board.querySelectorAll("[data-idea]").forEach(function (card) {
+      card.classList.toggle("is-mine", mine.has(card.getAttribute("data-idea")));
+    });
+  }
+
+  function upsert(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    Array.prototype.slice.call(template.content.children).forEach(function (element) {
+      var current = element.id ? document.getElementById(element.id) : null;
+      if (element.hasAttribute("data-remove")) {
+        if (current) { current.remove(); }
+        return;
+      }
+      if (current) {
+        htmx.swap(current, element.outerHTML, { swapStyle: "outerHTML" });
+        return;
+      }
+      var into = element.getAttribute("data-into");
+      var container = into ? document.querySelector(into) : null;
+      if (container) {
+        htmx.swap(container, element.outerHTML, { swapStyle: element.getAttribute("data-at") || "beforeend" });
+      }
+    });
+    markMine();
+  }
+
+  function apply(message) {
+    if (message.seq <= seq) { return; }
+    if (message.seq !== seq + 1) { resync(); return; }
+    seq = message.seq;
+    upsert(message.html);
+  }
+
+  function resync() {
+    if (syncing) { return; }
+    syncing = true;
+    fetch(board.getAttribute("data-sync"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (!response.ok) { throw new Error("sync " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        upsert(html);
+        var marker = document.getElementById("board-seq");
+        if (marker) { seq = Number(marker.getAttribute("data-seq")); }
+      })
+      .catch(function () { /* the next reconnection tries again */ })
+      .then(function () {
+        syncing = false;
+        var pending = queued;
+        queued = [];
+        pending.forEach(apply);
+      });
+  }
+
+  function showBanner(show) {
+    if (banner) { banner.hidden = !show; }
+  }
+
+  var socket = window.io({ auth: { room: room } });
+  socket.on("connect", function () {
+    showBanner(false);
+    resync();
+    unsent.forEach(function (form) { htmx.trigger(form, "submit"); });
+    unsent.clear();
+  });
+  socket.on("disconnect", function () { showBanner(true); });
+  socket.on("connect_error", function () { showBanner(true); });
+  socket.on("change", function (message) {
+    if (syncing) { queued.push(message); } else { apply(message); }
+  });
+  socket.on("presence", function (message) { upsert(message.html); });
+
+  document.body.addEventListener("htmx:afterRequest", function (event) {
+    var form = event.detail.elt;
+    if (!form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
+    var xhr = event.detail.xhr;
+    if (!xhr || (xhr.status !== 200 && xhr.status !== 422)) { return; }
+    var id = xhr.getResponseHeader("X-Idea-Id");
+    if (id) { mine.add(id); }
+    unsent.delete(form);
+    upsert(xhr.responseText);
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    var form = event.detail.elt;
+    if (form.hasAttribute && form.hasAttribute("data-upsert")) {
+      unsent.add(form);
+      showBanner(true);
+    }
+  });
+
+  // The visible character count of each idea box.
+  document.body.addEventListener("input", function (event) {
+    var box = event.target;
+    var counter = box.getAttribute && box.getAttribute("data-counter");
+    if (!counter) { return; }
+    var output = document.getElementById(counter);
+    if (output) { output.textContent = box.value.length + " / " + box.getAttribute("maxlength"); }
+  });
+}());
