@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test test-fast bench browser translations extract-messages update-messages clean
+.PHONY: help install run test test-fast bench browser translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -24,8 +24,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
+# Fuzzy entries are never compiled (tests/test_i18n.py also fails on any).
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+	$(BIN)/pybabel compile -i $< -o $@
 
 install: $(STAMP) $(MO)
 
@@ -51,12 +52,27 @@ test-fast: install
 bench: install
 	$(BIN)/pytest tests/bench -p no:cacheprovider -o addopts="" -s $(PYTEST_ARGS)
 
-# Translation workflow: extract, merge into each catalogue, translate, then `make install` compiles.
+# Translation workflow (README, "Translations"): wrap the Spanish text in _() / _l() / ngettext,
+# `make update-messages`, translate the new entries in ideaboard/translations/en/LC_MESSAGES/messages.po
+# (Spanish is the source language: its catalogue stays empty), then `make install` compiles.
+# Extractors and keywords: babel.cfg and BABEL_KEYWORDS. tests/test_i18n.py fails while the .pot is stale or
+# an English translation is missing.
+POT := ideaboard/translations/messages.pot
+# Also in babel.cfg, which only Babel >= 2.18 reads keywords from; tests/test_i18n.py uses the same list.
+BABEL_KEYWORDS := -k _l -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2
+
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o ideaboard/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --add-comments=TRANSLATORS: --project=Ideaboard --copyright-holder="Ideaboard contributors" --no-location --sort-output -o $(POT) .
 
 update-messages: extract-messages
-	$(BIN)/pybabel update -i ideaboard/translations/messages.pot -d ideaboard/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i $(POT) -d ideaboard/translations --no-fuzzy-matching
+
+# A new interface language: make init-messages LOCALE=quc
+init-messages: extract-messages
+	@test -n "$(LOCALE)" || { echo "usage: make init-messages LOCALE=<code>" >&2; exit 1; }
+	$(BIN)/pybabel init -i $(POT) -d ideaboard/translations -l $(LOCALE)
+
+translations: $(MO)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache $(MO)

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
     400: (_l("Solicitud no válida"), _l("No pudimos entender lo que se envió. Revise los datos e intente de nuevo.")),
+    401: (_l("Inicie sesión"), _l("Necesita iniciar sesión para hacer esto. Recargue la página.")),
     403: (_l("Acceso no permitido"), _l("Su cuenta no tiene permiso para ver esta página.")),
     404: (_l("Página no encontrada"), _l("La dirección no existe o ya no está disponible.")),
     405: (_l("Acción no permitida"), _l("Esta dirección no acepta esa acción.")),
