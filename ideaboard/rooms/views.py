@@ -164,7 +164,9 @@ def _join_url(ideathon: Ideathon) -> str | None:
 def qr_code(ideathon_id: int):
     """The QR code of the join link, as SVG made here (works with no internet)."""
     ideathon = _ideathon_or_404(ideathon_id)
-    if not can_moderate(current_user, ideathon) or not ideathon.room_is_open:
+    if not can_moderate(current_user, ideathon):
+        abort(403)
+    if not ideathon.room_is_open:
         abort(404)
     buffer = io.BytesIO()
     segno.make(_join_url(ideathon), error="m").save(

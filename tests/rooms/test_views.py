@@ -124,7 +124,7 @@ def test_other_staff_cannot_see_the_presenter_or_the_board(client, auth, open_ro
     auth.login(make_user(Role.MODERATOR))
     assert client.get(f"/sala/{room.id}/proyector").status_code == 403
     assert client.get(f"/sala/{room.id}").status_code == 403
-    assert client.get(f"/sala/{room.id}/qr.svg").status_code == 404
+    assert client.get(f"/sala/{room.id}/qr.svg").status_code == 403
 
 
 def test_join_address_is_never_loopback(app, monkeypatch):
