@@ -146,7 +146,18 @@ def cancel_ideathon(ideathon: Ideathon, *, reason: str, actor: User) -> Ideathon
         ideathon.status = IdeathonStatus.CANCELLED.value
         ideathon.cancel_reason = reason
         ideathon.cancelled_at = utcnow()
+        seq = _next_room_sequence(ideathon) if ideathon.room_code else None
+    if seq is not None:  # phones in an open room learn at once that it is over
+        from ..rooms.broadcasts import room_changed
+
+        room_changed(ideathon, seq)
     return ideathon
+
+
+def _next_room_sequence(ideathon: Ideathon) -> int:
+    from ..rooms.services import next_sequence
+
+    return next_sequence(ideathon)
 
 
 def assign_moderators(ideathon: Ideathon, moderators: list[User], *, actor: User) -> Ideathon:

@@ -110,3 +110,15 @@ def test_oversized_messages_are_refused(app):
     from ideaboard.extensions import socketio
 
     assert socketio.server.eio.max_http_buffer_size == app.config["SOCKETIO_MAX_PAYLOAD"]
+
+
+def test_cancelling_an_open_room_tells_every_screen(app, client, open_room, join, socket_client):
+    from ideaboard.ideathons.services import cancel_ideathon
+
+    room = open_room()
+    join(client, room)
+    sio = socket_client(client, room=room.id)
+    sio.get_received()
+    cancel_ideathon(room, reason="Emergencia", actor=room.created_by)
+    changes = sio.events("change")
+    assert len(changes) == 1 and "La sala está cerrada" in changes[0]["args"][0]["html"]
