@@ -1,0 +1,367 @@
+"""Browser tests: the real server in a subprocess, driven by Debian's headless Chromium.
+
+- `live_server` starts `.venv/bin/python wsgi.py` (gevent, Socket.IO) once per session on the
+  same database as the in-process `app` fixture; with REDIS_URL set it runs the production
+  profile (Redis as Socket.IO message queue and rate-limit store).
+- Test data is made in-process through the `app` fixture and the factories of tests/conftest.py,
+  which also empty the tables around each test: browser tests request `app` as well.
+- `phone` (360x740, touch, es-GT) and `desktop` (1280x800) each yield a fresh page;
+  `device_page` is both, for tests parametrized over the two.
+- `check_page(page, name)` is what every visited page goes through: axe (WCAG 2.1 AA) with zero
+  violations, no console error or CSP violation so far, no horizontal scrolling, touch targets of
+  at least 44x44 px on the phone, and a screenshot in test-artifacts/screenshots/ for review.
+"""
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+SERVER_SECRET_KEY = "browser-test-secret-key"
+STARTUP_TIMEOUT = 20.0
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+PHONE = {
+    "viewport": {"width": 360, "height": 740},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 2,
+    "locale": "es-GT",
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}, "locale": "es-GT"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/browser is a browser test (`-m "not browser"` skips them all)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+# --- The real server ---------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(migrated, tmp_path_factory):
+    """`python wsgi.py` on a free port, on the schema `migrated` built; stopped at session end."""
+    port = _free_port()
+    instance = tmp_path_factory.mktemp("live-instance")
+    log_path = instance / "server.log"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("IDEABOARD_") and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}
+    }
+    env.update(
+        HOST="127.0.0.1",
+        PORT=str(port),
+        IDEABOARD_ENV="testing",
+        IDEABOARD_INSTANCE_PATH=str(instance),
+        DATABASE_URL=migrated,
+        SECRET_KEY=SERVER_SECRET_KEY,
+        PYTHONUNBUFFERED="1",
+    )
+    if os.environ.get("REDIS_URL"):
+        env["REDIS_URL"] = os.environ["REDIS_URL"]
+    python = PROJECT_ROOT / ".venv" / "bin" / "python"
+    if not python.exists():
+        python = Path(sys.executable)
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        [str(python), "wsgi.py"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
+    try:
+        _wait_healthy(server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
+def _wait_healthy(server: LiveServer) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            pytest.fail(f"the live server exited with code {server.process.returncode}:\n{server.log()}")
+        try:
+            with urllib.request.urlopen(server.url + "/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return
+                last = f"HTTP {response.status}"
+        except urllib.error.HTTPError as error:
+            last = f"HTTP {error.code}: {error.read()[:300]!r}"
+        except OSError as error:
+            last = repr(error)
+        time.sleep(0.1)
+    pytest.fail(f"the live server did not answer /healthz with 200 in {STARTUP_TIMEOUT:.0f} s "
+                f"(last: {last}); its output:\n{server.log()}")
+
+
+# --- Chromium ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance):
+    """Debian's Chromium, headless. Missing Chromium is a failure, never a skip (`make browser`)."""
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        pytest.fail(f"Chromium is required for the browser tests and was not found at {CHROMIUM}: "
+                    "install it with `make browser` (apt-get install chromium).", pytrace=False)
+    try:
+        browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except Exception as error:  # noqa: BLE001 - any launch failure must fail loudly
+        pytest.fail(f"Chromium at {CHROMIUM} failed to start: {error}", pytrace=False)
+    yield browser
+    browser.close()
+
+
+def _open_page(browser, live_server, **options):
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    watch_console(page)
+    return context, page
+
+
+def _close(context, page):
+    errors = list(page_errors(page))
+    context.close()
+    if errors:
+        pytest.fail("console errors or CSP violations on the page:\n" + "\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    """A page in a phone-sized context: 360x740, touch, Spanish (Guatemala)."""
+    context, page = _open_page(browser, live_server, **PHONE)
+    page.device_name = "phone"
+    yield page
+    _close(context, page)
+
+
+@pytest.fixture
+def desktop(browser, live_server):
+    """A page in a laptop-sized context: 1280x800."""
+    context, page = _open_page(browser, live_server, **DESKTOP)
+    page.device_name = "desktop"
+    yield page
+    _close(context, page)
+
+
+@pytest.fixture(params=["phone", "desktop"])
+def device_page(request):
+    """The same test on a phone and on a desktop."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Factory for pages with other context options (no JavaScript, ...); closed after the test."""
+    opened = []
+
+    def make(name="custom", **options):
+        context, page = _open_page(browser, live_server, **{**PHONE, **options})
+        page.device_name = name
+        opened.append((context, page))
+        return page
+
+    yield make
+    for context, page in opened:
+        _close(context, page)
+
+
+# --- Checks ------------------------------------------------------------------------------------
+
+
+FAILED_LOAD = re.compile(r"^Failed to load resource: the server responded with a status of (\d{3})")
+
+
+def watch_console(page) -> list[str]:
+    """Record console errors (CSP violations are reported there) and uncaught page errors.
+
+    A page the app serves on purpose with an error status (404 page, 422 form re-rendered with
+    its errors) makes Chromium log "Failed to load resource" for the document itself: that is
+    the HTTP status doing its job, not a defect, so it is ignored for navigations only. A failed
+    stylesheet, script, icon or htmx request still fails the test.
+    """
+    errors: list[str] = []
+    documents: set[str] = set()
+
+    def on_request(request):
+        if request.is_navigation_request():
+            documents.add(request.url)
+
+    def on_console(message):
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        if FAILED_LOAD.match(message.text) and where in documents:
+            return
+        errors.append(f"console error on {page.url}: {message.text}" + (f" ({where})" if where else ""))
+
+    page.on("request", on_request)
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: errors.append(f"page error on {page.url}: {error}"))
+    page.console_errors = errors
+    return errors
+
+
+def page_errors(page) -> list[str]:
+    return getattr(page, "console_errors", [])
+
+
+def assert_no_console_errors(page) -> None:
+    errors = page_errors(page)
+    if errors:
+        message = "console errors or CSP violations:\n" + "\n".join(errors)
+        errors.clear()  # reported once, here, not again when the context closes
+        pytest.fail(message, pytrace=False)
+
+
+def axe_check(page, context=None) -> None:
+    """Run axe-core with the WCAG 2.1 A and AA rules; fail with a readable list of violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(
+        page,
+        context=context,
+        options={"runOnly": {"type": "tag", "values": WCAG_TAGS}, "resultTypes": ["violations"]},
+    )
+    violations = results.response["violations"]
+    if not violations:
+        return
+    lines = [f"{len(violations)} accessibility violation(s) on {page.url} "
+             f"({getattr(page, 'device_name', '?')}):"]
+    for violation in violations:
+        lines.append(f"- {violation['id']} [{violation.get('impact')}]: {violation['help']} ({violation['helpUrl']})")
+        for node in violation["nodes"][:10]:
+            target = " ".join(str(t) for t in node["target"])
+            summary = (node.get("failureSummary") or "").replace("\n", " ")
+            lines.append(f"    {target}: {summary}")
+        if len(violation["nodes"]) > 10:
+            lines.append(f"    ... and {len(violation['nodes']) - 10} more")
+    pytest.fail("\n".join(lines), pytrace=False)
+
+
+MIN_TARGET = 44  # CSS px; DESIGN.md asks for big touch targets (the stylesheet aims at 48)
+
+SMALL_TARGETS = """min => {
+  const visible = e => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden"
+    && !e.closest(".visually-hidden, .skip-link, [aria-hidden=true]");
+  // A link inside running text (its parent says more than the link) is exempt, as in WCAG 2.5.8.
+  const inSentence = e => e.tagName === "A" && getComputedStyle(e).display === "inline"
+    && e.parentElement.textContent.trim() !== e.textContent.trim();
+  const box = e => {  // a control and its labels are one target: tapping the label works too
+    const boxes = [e, ...(e.labels || [])].filter(visible).map(x => x.getBoundingClientRect());
+    return {w: Math.max(...boxes.map(b => b.width)), h: Math.max(...boxes.map(b => b.height))};
+  };
+  return [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, summary")]
+    .filter(e => visible(e) && !inSentence(e))
+    .map(e => ({e, ...box(e)}))
+    .filter(t => t.h < min - 0.5 || t.w < min - 0.5)
+    .map(t => `${t.e.tagName.toLowerCase()}${t.e.id ? "#" + t.e.id : ""}.${[...t.e.classList].join(".")} `
+              + `"${(t.e.textContent || t.e.value || t.e.getAttribute("aria-label") || "").trim().slice(0, 40)}" `
+              + `${Math.round(t.w)}x${Math.round(t.h)}`);
+}"""
+
+
+def assert_touch_targets(page) -> None:
+    """On a phone every link, button and field that is not part of a sentence is at least 44x44."""
+    small = page.evaluate(SMALL_TARGETS, MIN_TARGET)
+    if small:
+        pytest.fail(f"touch targets under {MIN_TARGET}x{MIN_TARGET} px on {page.url}:\n  " + "\n  ".join(small),
+                    pytrace=False)
+
+
+def assert_no_horizontal_overflow(page) -> None:
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.viewport_size["width"]
+    assert width <= viewport, f"the page is {width} px wide in a {viewport} px viewport: {page.url}"
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{getattr(page, 'device_name', 'page')}.png"
+    # caret="initial": hiding the caret makes Playwright leave style="" on every input, which
+    # htmx's settle step then copies onto the swapped-in elements: a CSP violation of our making.
+    page.screenshot(path=str(path), full_page=True, caret="initial")
+    return path
+
+
+def check_page(page, name: str | None = None, *, axe: bool = True) -> None:
+    """What every visited page goes through: axe, no console errors, no sideways scrolling,
+    big touch targets on the phone, and a screenshot.
+
+    axe=False only for pages with JavaScript switched off: axe.run() never settles there (its
+    timers do not run), and the same markup is checked with JavaScript on elsewhere.
+    """
+    page.wait_for_load_state("load")
+    assert_no_console_errors(page)
+    if axe:
+        axe_check(page)
+    assert_no_console_errors(page)  # axe itself must not trip the CSP
+    assert_no_horizontal_overflow(page)
+    if getattr(page, "device_name", "") in {"phone", "phone-nojs"}:
+        assert_touch_targets(page)
+    if name:
+        screenshot(page, name)
+
+
+def log_in(page, user, password: str | None = None) -> None:
+    """Log in through the real form, as a person would, and land on the panel."""
+    from tests.conftest import PASSWORD
+
+    page.goto("/entrar")
+    page.get_by_label("Correo electrónico").fill(user.email)
+    page.get_by_label("Contraseña", exact=True).fill(password or PASSWORD)
+    page.locator("main").get_by_role("button", name="Entrar").click()
+    page.wait_for_url("**/panel")
