@@ -29,7 +29,7 @@ def test_write_commits_and_rolls_back_as_one(app, make_user):
 
 def test_concurrent_writers_are_serialised_not_failed(app, make_user):
     """Ten writers at once, each reading then incrementing: none fails, none is lost."""
-    user = make_user(Role.MODERATOR, name="0")
+    user_id = make_user(Role.MODERATOR, name="0").id  # threads must not touch this test's session
     errors = []
 
     def bump():
@@ -37,7 +37,7 @@ def test_concurrent_writers_are_serialised_not_failed(app, make_user):
             try:
                 with write():
                     # FOR UPDATE: PostgreSQL serialises on the row; SQLite ignores it (the process lock serialises)
-                    row = db.session.get(User, user.id, with_for_update=True)
+                    row = db.session.get(User, user_id, with_for_update=True)
                     current = int(row.name)
                     time.sleep(0.01)  # widen the window a lost update would need
                     row.name = str(current + 1)
@@ -53,7 +53,7 @@ def test_concurrent_writers_are_serialised_not_failed(app, make_user):
         thread.join()
     assert errors == []
     db.session.commit()  # end this test's own read snapshot
-    assert db.session.get(User, user.id).name == "10"
+    assert db.session.get(User, user_id).name == "10"
 
 
 def test_sqlite_is_in_wal_mode_with_foreign_keys(app):
