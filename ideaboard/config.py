@@ -40,6 +40,8 @@ class Config:
 
     # Wrong room codes from one address (only failures count).
     JOIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # Posts, edits and withdrawals per participant.
+    PARTICIPANT_RATE_LIMIT = "30 per minute"
     # The address phones use to join (QR code and join link); unset: this machine's LAN address.
     PUBLIC_URL = None
     # Largest Socket.IO message accepted from a client, in bytes.

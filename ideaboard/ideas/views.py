@@ -1,10 +1,10 @@
 """Posting, editing and withdrawing ideas, with htmx or with whole pages (no JavaScript)."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
-from ..rooms.admission import current_participant
+from ..rooms.admission import current_participant, participant_rate_key
 from .forms import EditIdeaForm, IdeaForm
 from .services import IdeaError, count_visible, edit_idea, get_idea, post_idea, withdraw_idea
 
@@ -26,8 +26,14 @@ def _board_url(ideathon, theme_id=None):
     return url_for("rooms.board", ideathon_id=ideathon.id) + anchor
 
 
+# Per participant (their cookie), so one busy phone cannot flood the room and a hall behind
+# one address is not limited as a whole.
+participant_limit = limiter.shared_limit(lambda: current_app.config["PARTICIPANT_RATE_LIMIT"],
+                                         scope="participant-actions", key_func=participant_rate_key)
+
+
 @bp.route("", methods=["POST"])
-@limiter.limit("20 per minute")
+@participant_limit
 def post(ideathon_id: int):
     """Post an idea. htmx gets a fresh form plus the new card; a plain form post gets the board."""
     ideathon, participant = _room_and_participant(ideathon_id)
@@ -56,7 +62,7 @@ def post(ideathon_id: int):
 
 
 @bp.route("/<int:idea_id>/editar", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@participant_limit
 def edit(ideathon_id: int, idea_id: int):
     """The author edits (or, from the same page, withdraws) their own idea."""
     ideathon, participant = _room_and_participant(ideathon_id)
@@ -78,7 +84,7 @@ def edit(ideathon_id: int, idea_id: int):
 
 
 @bp.route("/<int:idea_id>/retirar", methods=["POST"])
-@limiter.limit("20 per minute")
+@participant_limit
 def withdraw(ideathon_id: int, idea_id: int):
     """The author takes their idea off the board (after confirming on the edit page)."""
     ideathon, participant = _room_and_participant(ideathon_id)

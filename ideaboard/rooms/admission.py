@@ -3,6 +3,8 @@ cookie that carries a valid room code from the QR link to the join form.
 
 Both are signed with the app's secret key; neither holds anything a person typed.
 """
+import hashlib
+
 from flask import current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -34,6 +36,18 @@ def current_participant(ideathon: Ideathon) -> Participant | None:
     if not isinstance(data, dict) or data.get("room") != ideathon.id:
         return None
     return participant_by_token(ideathon, data.get("token"))
+
+
+def participant_rate_key() -> str:
+    """Rate-limit key for a participant's actions: their cookie, not their address (a hall's
+    phones often share one public address)."""
+    from flask_limiter.util import get_remote_address
+
+    ideathon_id = (request.view_args or {}).get("ideathon_id")
+    raw = request.cookies.get(participant_cookie(ideathon_id)) if ideathon_id else None
+    if not raw:
+        return get_remote_address()
+    return f"participant:{ideathon_id}:{hashlib.sha256(raw.encode()).hexdigest()[:24]}"
 
 
 def remember_participant(response, participant: Participant):

@@ -157,3 +157,17 @@ def test_sync_fragment_carries_the_sequence_and_every_list(app, client, open_roo
     for theme in room.themes:
         assert f'id="ideas-{theme.id}"' in html and f'id="count-{theme.id}"' in html
     assert "<html" not in html and "csrf" not in html.lower()
+
+
+def test_posting_is_rate_limited_per_participant_not_per_address(app, open_room, join):
+    app.config["PARTICIPANT_RATE_LIMIT"] = "3 per minute"
+    room = open_room()
+    ana, beto = app.test_client(), app.test_client()
+    join(ana, room)
+    join(beto, room)
+    for i in range(3):
+        assert post(ana, room, f"Ana {i}").status_code == 200
+    blocked = post(ana, room, "Ana 4")
+    assert blocked.status_code == 429 and "Demasiados intentos" in blocked.get_data(as_text=True)
+    assert post(beto, room, "Beto 1").status_code == 200  # same address, another person
+    assert len(ideas()) == 4
