@@ -50,15 +50,22 @@ def create_app(config: dict | None = None) -> Flask:
     init_accounts(app)
 
     from .accounts.views import bp as accounts_bp
+    from .facilitation.views import bp as facilitation_bp
     from .home.views import bp as home_bp
     from .ideas.views import bp as ideas_bp
     from .ideathons.views import bp as ideathons_bp
     from .municipalities.views import bp as municipalities_bp
     from .rooms import events  # noqa: F401 - registers the Socket.IO handlers
     from .rooms.views import bp as rooms_bp
+    from .votes.views import bp as votes_bp
 
-    for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp):
+    for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
+                      facilitation_bp):
         app.register_blueprint(blueprint)
+
+    from .ideas.forms import new_client_id
+
+    app.jinja_env.globals["new_client_id"] = new_client_id
 
     from .cli import register_commands
 

@@ -42,6 +42,9 @@ class Config:
     JOIN_FAILURE_LIMIT = "10 per 10 minutes"
     # Posts, edits and withdrawals per participant.
     PARTICIPANT_RATE_LIMIT = "30 per minute"
+    # Votes (placed or taken back) per participant, and per address (a hall may share one).
+    VOTE_RATE_LIMIT = "60 per minute"
+    VOTE_ADDRESS_RATE_LIMIT = "3000 per minute"
     # The address phones use to join (QR code and join link); unset: this machine's LAN address.
     PUBLIC_URL = None
     # Largest Socket.IO message accepted from a client, in bytes.

@@ -18,6 +18,7 @@ from ideaboard.accounts.services import create_user
 from ideaboard.extensions import db, limiter, socketio
 from ideaboard.municipalities.services import get_by_code, load_municipalities
 from ideaboard.rooms.presence import presence
+from ideaboard.votes.tallies import tallies
 
 PASSWORD = "contraseña-de-prueba"
 REFERENCE_TABLES = {"municipalities", "alembic_version"}
@@ -101,6 +102,7 @@ def app(migrated):
         _empty_tables()
         limiter.reset()
         presence.reset()
+        tallies.reset()
         yield app
         db.session.remove()
         _empty_tables()
@@ -213,12 +215,16 @@ def make_ideathon(app, make_user):
 
 @pytest.fixture
 def open_room(app, make_ideathon, make_user):
-    """Factory: an ideathon whose live room is open (collecting ideas)."""
+    """Factory: an ideathon whose live room is open, in the phase asked (collecting ideas by default)."""
+    from ideaboard.rooms.services import change_phase
     from ideaboard.rooms.services import open_room as open_
 
-    def make(**kwargs):
+    def make(phase="ideas", **kwargs):
         ideathon = make_ideathon(**kwargs)
-        return open_(ideathon, actor=ideathon.created_by)
+        open_(ideathon, actor=ideathon.created_by)
+        for step in {"preparation": [], "ideas": ["ideas"], "voting": ["ideas", "voting"]}[phase]:
+            change_phase(ideathon, step, actor=ideathon.created_by)
+        return ideathon
 
     return make
 

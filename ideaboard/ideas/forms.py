@@ -7,6 +7,11 @@ from wtforms import HiddenField, TextAreaField
 from .models import MAX_IDEA_LENGTH
 
 
+def new_client_id() -> str:
+    """The id a form sends so that a retry or a double tap is recognised (ideas and votes)."""
+    return str(uuid.uuid4())
+
+
 class IdeaForm(FlaskForm):
     """Post an idea into one theme. `client_id` is new with every rendered form: a retry or a
     double tap sends the same one, and the idea is stored once."""
@@ -18,7 +23,7 @@ class IdeaForm(FlaskForm):
     @classmethod
     def blank(cls, theme_id: int) -> "IdeaForm":
         """An empty form for one theme, with a new client_id (rendering only, never for a post)."""
-        return cls(formdata=None, theme_id=theme_id, client_id=str(uuid.uuid4()))
+        return cls(formdata=None, theme_id=theme_id, client_id=new_client_id())
 
 
 class EditIdeaForm(FlaskForm):

@@ -30,6 +30,9 @@ class Idea(db.Model):
     status: Mapped[str] = mapped_column(sa.String(20), default=IdeaStatus.VISIBLE.value)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     edited_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    # Written on paper in the hall and typed in by a moderator (then participant_id is empty).
+    from_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     theme = relationship("Theme")
     participant = relationship("Participant")

@@ -102,6 +102,30 @@ def withdraw_idea(idea: Idea, participant: Participant) -> Idea:
     return idea
 
 
+def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
+    """A moderator types in an idea written on paper in the hall (marked as such), so people
+    without phones are on the board too."""
+    import uuid
+
+    from ..ideathons.services import can_moderate
+
+    if not can_moderate(actor, ideathon):
+        raise IdeaError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)
+    text = _checked_text(text)
+    with write():
+        db.session.refresh(ideathon)
+        if not (ideathon.collecting_ideas or ideathon.voting):
+            raise IdeaError(_l("En este momento la sala no recibe ideas."), 409)
+        theme = _theme_of(ideathon, theme_id)
+        idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=None, client_id=str(uuid.uuid4()),
+                    text=text, from_paper=True, entered_by_id=actor.id)
+        db.session.add(idea)
+        db.session.flush()
+        seq = next_sequence(ideathon)
+    broadcasts.idea_changed(ideathon, idea, seq)
+    return idea
+
+
 def _require_own_visible(idea: Idea, participant: Participant) -> None:
     if idea.participant_id != participant.id:
         raise IdeaError(_l("Solo puede cambiar sus propias ideas."), 403)
@@ -131,11 +155,17 @@ def get_idea(ideathon: Ideathon, idea_id: int) -> Idea | None:
     return idea if idea and idea.ideathon_id == ideathon.id else None
 
 
-def visible_ideas_by_theme(ideathon: Ideathon) -> dict[int, list[Idea]]:
-    """Every theme's visible ideas, newest first: what the board shows."""
+def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None,
+                           staff: bool = True) -> dict[int, list[Idea]]:
+    """Every theme's visible ideas, newest first: what the board shows to this viewer.
+
+    During silent brainstorming a participant sees only their own ideas.
+    """
+    query = sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE.value)
+    if ideathon.ideas_are_private and not staff:
+        query = query.where(Idea.participant_id == (viewer.id if viewer else -1))
     rows = db.session.scalars(
-        sa.select(Idea)
-        .where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE.value)
+        query
         .options(sa.orm.selectinload(Idea.participant))
         .order_by(Idea.created_at.desc(), Idea.id.desc())
     )

@@ -10,17 +10,32 @@ from ..extensions import db
 
 
 class RoomPhase(enum.StrEnum):
-    """Where the live room stands. Issue-4 phases (voting) extend this list."""
+    """Where the live room stands: preparation → ideas → voting → closed."""
 
-    PREPARATION = "preparation"  # planned; the room is not open yet
-    IDEAS = "ideas"  # open: people join and post ideas
+    PREPARATION = "preparation"  # people may join (once the room is open); nothing is posted yet
+    IDEAS = "ideas"  # people post ideas
+    VOTING = "voting"  # people place their dots
     CLOSED = "closed"  # over: the code no longer admits anyone, the board is read-only
 
     @property
     def label(self) -> str:
-        return str({
-            self.PREPARATION: _l("Preparación"), self.IDEAS: _l("Recibiendo ideas"), self.CLOSED: _l("Cerrada"),
-        }[self])
+        return str(PHASE_LABELS[self])
+
+
+PHASE_LABELS = {
+    RoomPhase.PREPARATION: _l("Preparación"),
+    RoomPhase.IDEAS: _l("Recibiendo ideas"),
+    RoomPhase.VOTING: _l("Votación"),
+    RoomPhase.CLOSED: _l("Cerrada"),
+}
+
+# The state machine: which phase may follow which (a room may close without a vote).
+PHASE_TRANSITIONS = {
+    RoomPhase.PREPARATION: (RoomPhase.IDEAS, RoomPhase.CLOSED),
+    RoomPhase.IDEAS: (RoomPhase.VOTING, RoomPhase.CLOSED),
+    RoomPhase.VOTING: (RoomPhase.CLOSED,),
+    RoomPhase.CLOSED: (),
+}
 
 
 class IdeathonStatus(enum.StrEnum):
@@ -61,6 +76,16 @@ class Ideathon(db.Model):
     phase: Mapped[str] = mapped_column(sa.String(20), default=RoomPhase.PREPARATION.value,
                                        server_default=RoomPhase.PREPARATION.value)
     room_seq: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Room settings (changed by its moderators).
+    silent_ideas: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    ideas_revealed: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    hidden_counts: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    dot_budget: Mapped[int] = mapped_column(default=3, server_default="3")
+    max_dots_per_idea: Mapped[int] = mapped_column(default=1, server_default="1")
+    self_votes: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    cards_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The countdown of the current phase: one end time, kept by the server (naive UTC).
+    timer_ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
@@ -74,7 +99,9 @@ class Ideathon(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),
-        sa.CheckConstraint("phase IN ('preparation', 'ideas', 'closed')", name="phase"),
+        sa.CheckConstraint("phase IN ('preparation', 'ideas', 'voting', 'closed')", name="phase"),
+        sa.CheckConstraint("dot_budget BETWEEN 1 AND 10", name="dot_budget"),
+        sa.CheckConstraint("max_dots_per_idea BETWEEN 1 AND dot_budget", name="max_dots_per_idea"),
     )
 
     @property
@@ -97,6 +124,24 @@ class Ideathon(db.Model):
     @property
     def collecting_ideas(self) -> bool:
         return self.room_is_open and self.phase == RoomPhase.IDEAS
+
+    @property
+    def voting(self) -> bool:
+        return self.room_is_open and self.phase == RoomPhase.VOTING
+
+    @property
+    def ideas_are_private(self) -> bool:
+        """Silent brainstorming before the reveal: each participant sees only their own ideas."""
+        return self.silent_ideas and not self.ideas_revealed
+
+    @property
+    def counts_visible(self) -> bool:
+        """May vote counts leave the server? Not while hidden and voting is still open."""
+        return not self.hidden_counts or self.phase == RoomPhase.CLOSED
+
+    @property
+    def next_phases(self) -> tuple:
+        return PHASE_TRANSITIONS[self.phase_enum] if not self.is_cancelled else ()
 
     def __repr__(self) -> str:
         return f"<Ideathon {self.id} {self.title!r}>"

@@ -57,20 +57,23 @@ def remember_participant(response, participant: Participant):
     return response
 
 
-def admit(response, ideathon: Ideathon):
-    """Remember, for an hour, that this browser presented a valid code for this room."""
-    _set_cookie(response, "ib_admission", _serializer("admission").dumps(ideathon.id), ADMISSION_MAX_AGE)
+def admit(response, ideathon: Ideathon, card_id: int | None = None):
+    """Remember, for an hour, that this browser presented a valid code (or join card) for this room."""
+    value = _serializer("admission").dumps({"room": ideathon.id, "card": card_id})
+    _set_cookie(response, "ib_admission", value, ADMISSION_MAX_AGE)
     return response
 
 
-def is_admitted(ideathon: Ideathon) -> bool:
+def admission(ideathon: Ideathon) -> dict | None:
+    """The admission this browser holds for this room ({"room", "card"}), or None."""
     raw = request.cookies.get("ib_admission")
     if not raw:
-        return False
+        return None
     try:
-        return _serializer("admission").loads(raw, max_age=ADMISSION_MAX_AGE) == ideathon.id
+        data = _serializer("admission").loads(raw, max_age=ADMISSION_MAX_AGE)
     except BadSignature:
-        return False
+        return None
+    return data if isinstance(data, dict) and data.get("room") == ideathon.id else None
 
 
 def _set_cookie(response, name, value, max_age):

@@ -11,36 +11,42 @@ from contextlib import nullcontext
 from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 
+from ..database import utcnow
 from ..extensions import socketio
 
 
-def channel(ideathon_id: int, lang: str) -> str:
-    return f"room-{ideathon_id}-{lang}"
+def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
+    """A room's channels: everyone ("room"), its moderators ("staff"), or one participant ("p<id>")."""
+    return f"{audience}-{ideathon_id}-{lang}"
 
 
-def channels(ideathon_id: int) -> list[str]:
-    return [channel(ideathon_id, lang) for lang in current_app.config["LANGUAGES"]]
-
-
-def publish(ideathon_id: int, event: str, template: str, payload: dict | None = None, **context) -> None:
-    """Render `template` in each language and emit it as `event` to the room's channels."""
+def publish(ideathon_id: int, event: str, template: str, payload: dict | None = None,
+            audiences: tuple[str, ...] = ("room",), **context) -> None:
+    """Render `template` in each language and emit it as `event` to the given audiences."""
     # Templates build URLs; outside a request (command line, background task) give them one.
     outside = current_app.test_request_context("/") if not has_request_context() else nullcontext()
     with outside:
         for lang in current_app.config["LANGUAGES"]:
             with force_locale(lang):
                 html = render_template(template, **context)
-            socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang))
+            for audience in audiences:
+                socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))
 
 
 def idea_changed(ideathon, idea, seq: int) -> None:
-    """A new, edited or withdrawn idea, with its theme's new count."""
+    """A new, edited or withdrawn idea, with its theme's new count. During silent brainstorming
+    only its author and the moderators receive it; the others get it at the reveal."""
     from ..ideas.services import count_visible
 
-    publish(ideathon.id, "change", "ideas/_idea_change.html", {"seq": seq},
-            ideathon=ideathon, idea=idea, count=count_visible(idea.theme_id))
+    audiences = ("room",)
+    if ideathon.ideas_are_private:
+        audiences = ("staff",) + ((f"p{idea.participant_id}",) if idea.participant_id else ())
+    publish(ideathon.id, "change", "ideas/_idea_change.html", {"seq": seq}, audiences=audiences,
+            ideathon=ideathon, idea=idea, count=count_visible(idea.theme_id), counts={})
 
 
 def room_changed(ideathon, seq: int) -> None:
-    """The room opened, closed or changed phase: every screen updates its banner and forms."""
-    publish(ideathon.id, "change", "rooms/_phase.html", {"seq": seq}, ideathon=ideathon)
+    """The room opened, changed phase, settings or timer: every screen updates its banner and
+    timer at once, then re-fetches the board (what it shows depends on the phase and the viewer)."""
+    publish(ideathon.id, "change", "rooms/_room_state.html", {"seq": seq, "resync": True}, ideathon=ideathon,
+            server_now=utcnow())

@@ -12,18 +12,21 @@ LENGTH = 6
 _NOT_CODE = re.compile(r"[^A-Z0-9]")
 
 
-def generate_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+def generate_code(length: int = LENGTH) -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(length))
 
 
-def normalise_code(text: str) -> str:
+def normalise_code(text: str, length: int = LENGTH) -> str:
     """What a person typed (lower case, spaces, a dash) as a stored code; '' if it cannot be one."""
     code = _NOT_CODE.sub("", (text or "").upper())
-    if len(code) != LENGTH or any(ch not in ALPHABET for ch in code):
+    if len(code) != length or any(ch not in ALPHABET for ch in code):
         return ""
     return code
 
 
 def display_code(code: str) -> str:
-    """ABC-234: easier to read aloud and to copy."""
-    return f"{code[:3]}-{code[3:]}" if code else ""
+    """ABC-234 (ABCD-2345 for join cards): easier to read aloud and to copy."""
+    if not code:
+        return ""
+    half = len(code) // 2
+    return f"{code[:half]}-{code[half:]}"

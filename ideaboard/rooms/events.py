@@ -17,12 +17,17 @@ from .broadcasts import channel
 from .presence import presence
 
 
+SCREENS = ("board", "projector")
+
+
 def _room_id(auth) -> int:
-    if not isinstance(auth, dict) or set(auth) - {"room"}:
+    if not isinstance(auth, dict) or set(auth) - {"room", "screen"}:
         raise ConnectionRefusedError("bad auth payload")
     room = auth.get("room")
     if not isinstance(room, int) or isinstance(room, bool) or not 0 < room < 2**31:
         raise ConnectionRefusedError("bad room")
+    if auth.get("screen", "board") not in SCREENS:
+        raise ConnectionRefusedError("bad screen")
     return room
 
 
@@ -36,7 +41,12 @@ def on_connect(auth=None):
     participant = current_participant(ideathon)
     if participant is None and not (current_user.is_authenticated and can_moderate(current_user, ideathon)):
         raise ConnectionRefusedError("not admitted")
-    join_room(channel(room, get_locale().language))
+    lang = get_locale().language
+    join_room(channel(room, lang))
+    if participant is not None:
+        join_room(channel(room, lang, f"p{participant.id}"))
+    elif auth.get("screen") != "projector":  # the projector is public: it gets what the room gets
+        join_room(channel(room, lang, "staff"))
     presence.joined(request.sid, room, participant.id if participant else None)
     _ensure_flusher()
 

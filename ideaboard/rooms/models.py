@@ -26,6 +26,8 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
     ideathon = relationship("Ideathon")
+    card = relationship("JoinCard", primaryjoin="JoinCard.participant_id == Participant.id", uselist=False,
+                        viewonly=True)
 
     @property
     def display_name(self) -> str:
@@ -71,3 +73,46 @@ class ParticipationSurvey(db.Model):
     community: Mapped[str] = mapped_column(sa.String(80), default="")
     first_time: Mapped[bool | None] = mapped_column()
     created_on: Mapped[datetime] = mapped_column(sa.Date, default=lambda: utcnow().date())
+
+
+class PhaseChange(db.Model):
+    """The record of a room moving from one phase to another: who, when, from, to."""
+
+    __tablename__ = "phase_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ideathon_id: Mapped[int] = mapped_column(sa.ForeignKey("ideathons.id", ondelete="CASCADE"), index=True)
+    from_phase: Mapped[str] = mapped_column(sa.String(20))
+    to_phase: Mapped[str] = mapped_column(sa.String(20))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+
+    actor = relationship("User")
+
+
+class JoinCard(db.Model):
+    """A printed card with its own code: it admits exactly one participant (one person, one ballot)."""
+
+    __tablename__ = "join_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ideathon_id: Mapped[int] = mapped_column(sa.ForeignKey("ideathons.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    number: Mapped[int] = mapped_column()  # printed on the card: 1, 2, 3 ... within the ideathon
+    participant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("participants.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    participant = relationship("Participant", foreign_keys=[participant_id])
+
+    __table_args__ = (sa.UniqueConstraint("ideathon_id", "number", name="uq_join_cards_ideathon_number"),)
+
+    @property
+    def is_used(self) -> bool:
+        return self.participant_id is not None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -90,15 +90,20 @@ def redis_client():
 
 
 def run_flusher(app) -> None:
-    """The per-process loop that coalesces presence (a Socket.IO background task)."""
+    """The per-process loop that coalesces presence and vote counts (a Socket.IO background
+    task): at most one message of each kind per room every FLUSH_INTERVAL."""
     from ..extensions import socketio
+    from ..votes.tallies import tallies
 
     with app.app_context():
         redis = redis_client()
-        while True:
-            socketio.sleep(FLUSH_INTERVAL)
-            if presence.dirty or presence.rooms:
-                try:
-                    presence.flush(redis)
-                except Exception:  # noqa: BLE001 - the loop must outlive a failed flush
-                    app.logger.exception("presence flush failed")
+    while True:
+        socketio.sleep(FLUSH_INTERVAL)
+        if not (presence.dirty or presence.rooms or tallies.dirty):
+            continue
+        with app.app_context():  # a fresh database session for each round
+            try:
+                presence.flush(redis)
+                tallies.flush()
+            except Exception:  # noqa: BLE001 - the loop must outlive a failed flush
+                app.logger.exception("flush failed")

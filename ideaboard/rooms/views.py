@@ -5,6 +5,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ..accounts import role_required
 from ..extensions import db, limiter
@@ -13,17 +14,20 @@ from ..ideas.services import idea_ids_of, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
 from .addresses import public_base_url
-from .admission import admit, current_participant, is_admitted, remember_participant
-from .codes import display_code
+from .admission import admission, admit, current_participant, remember_participant
+from .codes import display_code, normalise_code
 from .forms import CodeForm, JoinForm
 from .presence import presence
-from .services import RoomError, close_room, find_room, join_room, open_room
+from ..database import utcnow
+from ..votes.services import dots_left, my_votes, ranking, vote_counts
+from .models import JoinCard
+from .services import CARD_CODE_LENGTH, RoomError, close_room, find_card, find_room, join_room, open_room
 
 bp = Blueprint("rooms", __name__)
 
 
 def _failed_join(response) -> bool:
-    return response.status_code in (404, 410, 422)
+    return response.status_code in (403, 404, 409, 410, 422)
 
 
 # Wrong codes from one address: at most 10 per 10 minutes (only failures count).
@@ -40,11 +44,37 @@ def _ideathon_or_404(ideathon_id: int) -> Ideathon:
 
 
 def _enter_room(code: str):
-    """Exchange a valid code for the admission cookie, then go on to a URL without the code."""
+    """Exchange a valid code for the admission cookie, then go on to a URL without the code.
+    A join card's longer code, typed by hand, goes the card's way."""
+    if normalise_code(code, length=CARD_CODE_LENGTH):
+        return _enter_with_card(code)
     ideathon = find_room(code)
     if current_participant(ideathon):
         return redirect(url_for("rooms.board", ideathon_id=ideathon.id))
     return admit(redirect(url_for("rooms.join", ideathon_id=ideathon.id)), ideathon)
+
+
+def _enter_with_card(code: str):
+    card = find_card(code)
+    ideathon = db.session.get(Ideathon, card.ideathon_id)
+    participant = current_participant(ideathon)
+    if participant is not None and card.participant_id == participant.id:
+        return redirect(url_for("rooms.board", ideathon_id=ideathon.id))
+    if card.is_used:
+        raise RoomError(_("Esta tarjeta ya se usó. Cada tarjeta sirve para una sola persona."), 409)
+    return admit(redirect(url_for("rooms.join", ideathon_id=ideathon.id)), ideathon, card_id=card.id)
+
+
+@bp.route("/c/<code>")
+@join_limit
+def scan_card(code: str):
+    """The link inside a join card's QR code: the card admits exactly one participant."""
+    try:
+        return _enter_with_card(code)
+    except RoomError as error:
+        form = CodeForm()
+        form.code.errors = [str(error)]
+        return render_template("rooms/enter_code.html", form=form), error.status
 
 
 @bp.route("/s/<code>")
@@ -83,13 +113,15 @@ def join(ideathon_id: int):
         form = CodeForm()
         form.code.errors = [_("Esta sala ya cerró: su código ya no sirve para entrar.")]
         return render_template("rooms/enter_code.html", form=form), 410
-    if not is_admitted(ideathon):
+    admitted = admission(ideathon)
+    if admitted is None:
         flash(_("Para entrar, escanee el código QR o escriba el código de la sala."), "info")
         return redirect(url_for("rooms.enter_code"))
+    card = db.session.get(JoinCard, admitted["card"]) if admitted.get("card") else None
     form = JoinForm()
     if form.validate_on_submit():
         try:
-            participant = join_room(ideathon, nickname=form.nickname.data, survey=form.survey())
+            participant = join_room(ideathon, nickname=form.nickname.data, survey=form.survey(), card=card)
         except RoomError as error:
             form.form_errors.append(str(error))
         else:
@@ -109,12 +141,22 @@ def _viewer(ideathon: Ideathon):
     return participant, moderator
 
 
-def board_context(ideathon: Ideathon, participant) -> dict:
+def board_context(ideathon: Ideathon, participant, staff: bool = False) -> dict:
+    """What the board shows this viewer: per viewer (my ideas, my dots), never broadcast."""
     return {
         "ideathon": ideathon,
-        "ideas": visible_ideas_by_theme(ideathon),
+        "ideas": visible_ideas_by_theme(ideathon, participant, staff=staff),
         "mine": idea_ids_of(participant),
         "present": presence.local_count(ideathon.id),
+        "counts": vote_counts(ideathon) if ideathon.counts_visible else {},
+        "ranked": ranking(ideathon) if ideathon.counts_visible else [],
+        "my_votes": my_votes(participant),
+        "dots_left": dots_left(ideathon, participant),
+        "participant": participant,
+        "server_now": utcnow(),
+        # Only pages and responses rendered for this viewer carry their CSRF token (for forms
+        # without JavaScript); broadcast renders never do.
+        "viewer_csrf": generate_csrf(),
     }
 
 
@@ -126,8 +168,7 @@ def board(ideathon_id: int):
     if participant is None and not moderator:
         return redirect(url_for("rooms.enter_code"))
     forms = {theme.id: IdeaForm.blank(theme.id) for theme in ideathon.themes}
-    return render_template("rooms/board.html", forms=forms, participant=participant,
-                           **board_context(ideathon, participant))
+    return render_template("rooms/board.html", forms=forms, **board_context(ideathon, participant, moderator))
 
 
 @bp.route("/sala/<int:ideathon_id>/tablero")
@@ -137,7 +178,7 @@ def board_sync(ideathon_id: int):
     participant, moderator = _viewer(ideathon)
     if participant is None and not moderator:
         abort(403)
-    return render_template("rooms/_sync.html", **board_context(ideathon, participant))
+    return render_template("rooms/_sync.html", **board_context(ideathon, participant, moderator))
 
 
 @bp.route("/sala/<int:ideathon_id>/proyector")
@@ -149,7 +190,7 @@ def presenter(ideathon_id: int):
         abort(403)
     return render_template(
         "rooms/presenter.html", join_url=_join_url(ideathon), join_base=public_base_url(),
-        code=display_code(ideathon.room_code), **board_context(ideathon, None),
+        code=display_code(ideathon.room_code), **board_context(ideathon, None, staff=False),
     )
 
 

@@ -8,11 +8,15 @@
    - Which ideas are mine is per viewer: kept here (data-mine + X-Idea-Id of my posts) and shown by
      toggling .is-mine, since broadcast fragments are the same for everyone.
    - A post that fails for lack of connection keeps its text and is sent again on reconnect with the
-     same client_id, so it is stored once. */
+     same client_id, so it is stored once.
+   - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
+   - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
+     phone's clock from the moment it arrived, so a wrong clock does not matter. */
 (function () {
   "use strict";
 
   var board = document.getElementById("board");
+  var timerEnd = null;
   if (!board || typeof window.io === "undefined" || typeof window.htmx === "undefined") {
     return;
   }
@@ -50,13 +54,35 @@
       }
     });
     markMine();
+    startTimer();
   }
+
+  function startTimer() {
+    var timer = document.getElementById("timer");
+    if (!timer || timer.getAttribute("data-started")) { return; }
+    timer.setAttribute("data-started", "1");
+    var left = timer.getAttribute("data-ends");
+    timerEnd = left === null ? null : Date.now() + Number(left) * 1000;
+    tick();
+  }
+
+  function tick() {
+    var output = document.querySelector("#timer .timer__left");
+    if (!output || timerEnd === null) { return; }
+    var seconds = Math.max(0, Math.round((timerEnd - Date.now()) / 1000));
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    output.textContent = minutes + ":" + (rest < 10 ? "0" : "") + rest;
+    document.getElementById("timer").classList.toggle("timer--over", seconds === 0);
+  }
+  setInterval(tick, 1000);
 
   function apply(message) {
     if (message.seq <= seq) { return; }
     if (message.seq !== seq + 1) { resync(); return; }
     seq = message.seq;
     upsert(message.html);
+    if (message.resync) { resync(); }
   }
 
   function resync() {
@@ -85,7 +111,7 @@
     if (banner) { banner.hidden = !show; }
   }
 
-  var socket = window.io({ auth: { room: room } });
+  var socket = window.io({ auth: { room: room, screen: board.getAttribute("data-screen") || "board" } });
   socket.on("connect", function () {
     showBanner(false);
     resync();
@@ -98,12 +124,13 @@
     if (syncing) { queued.push(message); } else { apply(message); }
   });
   socket.on("presence", function (message) { upsert(message.html); });
+  socket.on("votes", function (message) { upsert(message.html); });
 
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
     var xhr = event.detail.xhr;
-    if (!xhr || (xhr.status !== 200 && xhr.status !== 422)) { return; }
+    if (!xhr || (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409)) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     unsent.delete(form);
@@ -116,6 +143,8 @@
       showBanner(true);
     }
   });
+
+  startTimer();
 
   // The visible character count of each idea box.
   document.body.addEventListener("input", function (event) {

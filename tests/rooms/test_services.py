@@ -20,11 +20,11 @@ def test_codes_avoid_confusable_characters_and_normalise_what_people_type():
     assert display_code("ABC234") == "ABC-234"
 
 
-def test_open_room_gives_a_code_and_starts_collecting(app, make_ideathon):
+def test_open_room_gives_a_code_and_admits_people_in_preparation(app, make_ideathon):
     ideathon = make_ideathon()
     assert not ideathon.room_is_open and ideathon.room_code is None
     open_room(ideathon, actor=ideathon.created_by)
-    assert ideathon.room_is_open and ideathon.collecting_ideas
+    assert ideathon.room_is_open and ideathon.phase == "preparation" and not ideathon.collecting_ideas
     assert len(ideathon.room_code) == 6 and ideathon.room_seq == 1
     code = ideathon.room_code
     open_room(ideathon, actor=ideathon.created_by)  # again: same code

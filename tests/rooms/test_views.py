@@ -164,7 +164,7 @@ def test_open_and_close_from_the_ideathon_page(client, auth, make_ideathon):
     opened = auth.post(f"/ideatones/{ideathon.id}/sala/abrir")
     assert opened.headers["Location"] == f"/sala/{ideathon.id}/proyector"
     db.session.refresh(ideathon)
-    assert ideathon.room_is_open
+    assert ideathon.room_is_open and ideathon.phase == "preparation"
     closed = auth.post(f"/ideatones/{ideathon.id}/sala/cerrar")
     assert closed.status_code == 302
     db.session.refresh(ideathon)

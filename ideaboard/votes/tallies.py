@@ -1,0 +1,37 @@
+"""Vote counts reach the room coalesced: votes mark their idea as changed, and the room's
+flusher (every 250 ms) sends ONE message per room with every changed count and the ranking.
+With hidden counts nothing is sent at all until the counts may be shown."""
+
+
+class Tallies:
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.dirty: dict[int, set[int]] = {}
+
+    def touch(self, room: int, idea_id: int) -> None:
+        self.dirty.setdefault(room, set()).add(idea_id)
+
+    def flush(self) -> list[tuple[int, int]]:
+        """Send the changed counts of every room. Returns (room, number of counts sent)."""
+        from ..extensions import db
+        from ..ideathons.models import Ideathon
+        from ..rooms.broadcasts import publish
+        from .services import ranking, vote_counts
+
+        rooms, self.dirty = self.dirty, {}
+        sent = []
+        for room, idea_ids in rooms.items():
+            ideathon = db.session.get(Ideathon, room)
+            if ideathon is None or not ideathon.counts_visible:
+                continue  # hidden counts: not one number leaves the server
+            counts = vote_counts(ideathon, idea_ids)
+            publish(room, "votes", "votes/_counts.html", ideathon=ideathon,
+                    counts={idea_id: counts.get(idea_id, 0) for idea_id in idea_ids},
+                    ranked=ranking(ideathon))
+            sent.append((room, len(idea_ids)))
+        return sent
+
+
+tallies = Tallies()

@@ -1,0 +1,78 @@
+"""Placing and taking back dots, with htmx (the card and my dots left come back) or whole pages."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from ..extensions import db, limiter
+from ..ideas.models import Idea
+from ..ideathons.models import Ideathon
+from ..rooms.admission import current_participant, participant_rate_key
+from .services import VoteError, cast_vote, dots_left, my_votes, vote_counts, withdraw_vote
+
+bp = Blueprint("votes", __name__, url_prefix="/sala/<int:ideathon_id>/votos")
+
+vote_limit = limiter.shared_limit(lambda: current_app.config["VOTE_RATE_LIMIT"], scope="votes",
+                                  key_func=participant_rate_key)
+vote_address_limit = limiter.shared_limit(lambda: current_app.config["VOTE_ADDRESS_RATE_LIMIT"],
+                                          scope="votes-address")
+
+
+def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = None):
+    """My state after a vote: the idea's card as I see it and my dots left (per viewer, never broadcast)."""
+    if not request.headers.get("HX-Request"):
+        if error is not None:
+            flash(str(error), "error")
+        return redirect(url_for("rooms.board", ideathon_id=ideathon.id) + (f"#idea-{idea_id}" if idea_id else ""))
+    idea = db.session.get(Idea, int(idea_id)) if str(idea_id).isdigit() else None
+    if idea is None or idea.ideathon_id != ideathon.id:
+        abort(error.status if error else 404, description=str(error) if error else None)
+    db.session.refresh(ideathon)
+    html = render_template(
+        "votes/_my_state.html", ideathon=ideathon, idea=idea, participant=participant, my_votes=my_votes(participant),
+        dots_left=dots_left(ideathon, participant), mine=set(),
+        counts=vote_counts(ideathon, {idea.id}) if ideathon.counts_visible else {},
+        message=str(error) if error else None,
+    )
+    return html, 409 if error else 200
+
+
+def _room_and_participant(ideathon_id: int):
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    if ideathon is None:
+        abort(404)
+    participant = current_participant(ideathon)
+    if participant is None:
+        abort(403)
+    return ideathon, participant
+
+
+@bp.route("", methods=["POST"])
+@vote_limit
+@vote_address_limit
+def cast(ideathon_id: int):
+    """Place a dot. A refusal (no dots left, the limit per idea, voting closed) says why."""
+    ideathon, participant = _room_and_participant(ideathon_id)
+    idea_id = request.form.get("idea_id")
+    try:
+        cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
+    except VoteError as error:
+        return _refused(ideathon, participant, idea_id, error)
+    return _answer(ideathon, participant, idea_id)
+
+
+def _refused(ideathon, participant, idea_id, error: VoteError):
+    if error.status in (400, 403) and request.headers.get("HX-Request"):
+        abort(error.status, description=str(error))
+    return _answer(ideathon, participant, idea_id, error)
+
+
+@bp.route("/quitar", methods=["POST"])
+@vote_limit
+@vote_address_limit
+def withdraw(ideathon_id: int):
+    """Take back one of my dots from an idea."""
+    ideathon, participant = _room_and_participant(ideathon_id)
+    idea_id = request.form.get("idea_id")
+    try:
+        withdraw_vote(ideathon, participant, idea_id=idea_id)
+    except VoteError as error:
+        return _refused(ideathon, participant, idea_id, error)
+    return _answer(ideathon, participant, idea_id)
