@@ -20,6 +20,8 @@ from ideaboard.municipalities.services import get_by_code, load_municipalities
 from ideaboard.rooms.presence import presence
 from ideaboard.votes.tallies import tallies
 
+from tests.live_server import live_server  # noqa: E402,F401 - a fixture for every test
+
 PASSWORD = "contraseña-de-prueba"
 REFERENCE_TABLES = {"municipalities", "alembic_version"}
 
