@@ -232,11 +232,11 @@ def _moderator_action(ideathon_id: int, action, success: str):
 @bp.route("/ideatones/<int:ideathon_id>/sala/abrir", methods=["POST"])
 @role_required()
 def open_room_view(ideathon_id: int):
-    """Open the live room (it gets its code) and go to the presenter view."""
+    """Open the live room (it gets its code) and go to the moderator's console."""
     ideathon = _moderator_action(ideathon_id, open_room, _("Sala abierta: ya se puede entrar."))
     if not ideathon.room_is_open:
         return redirect(url_for("ideathons.detail", ideathon_id=ideathon.id))
-    return redirect(url_for("rooms.presenter", ideathon_id=ideathon.id))
+    return redirect(url_for("facilitation.console", ideathon_id=ideathon.id))
 
 
 @bp.route("/ideatones/<int:ideathon_id>/sala/cerrar", methods=["POST"])

@@ -162,7 +162,7 @@ def test_open_and_close_from_the_ideathon_page(client, auth, make_ideathon):
     auth.login(ideathon.created_by)
     assert "Abrir la sala" in client.get(f"/ideatones/{ideathon.id}").get_data(as_text=True)
     opened = auth.post(f"/ideatones/{ideathon.id}/sala/abrir")
-    assert opened.headers["Location"] == f"/sala/{ideathon.id}/proyector"
+    assert opened.headers["Location"] == f"/sala/{ideathon.id}/moderar"
     db.session.refresh(ideathon)
     assert ideathon.room_is_open and ideathon.phase == "preparation"
     closed = auth.post(f"/ideatones/{ideathon.id}/sala/cerrar")
