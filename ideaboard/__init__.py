@@ -69,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         async_mode="gevent",
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
@@ -106,6 +107,9 @@ def _load_config(app: Flask, overrides: dict) -> None:
     app.config["REDIS_URL"] = redis_url
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
+    # Redis pub/sub ignores the database number: name the channel after it, so two deployments
+    # (or test runs) on one Redis server never receive each other's room messages.
+    app.config.setdefault("SOCKETIO_CHANNEL", "ideaboard-" + (redis_url or "").rsplit("/", 1)[-1].split("?")[0])
 
 
 def _instance_secret(instance: Path) -> str:
