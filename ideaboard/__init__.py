@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -109,7 +110,8 @@ def _load_config(app: Flask, overrides: dict) -> None:
     app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
     # Redis pub/sub ignores the database number: name the channel after it, so two deployments
     # (or test runs) on one Redis server never receive each other's room messages.
-    app.config.setdefault("SOCKETIO_CHANNEL", "ideaboard-" + (redis_url or "").rsplit("/", 1)[-1].split("?")[0])
+    redis_db = urlsplit(redis_url).path.strip("/") or "0" if redis_url else "local"
+    app.config.setdefault("SOCKETIO_CHANNEL", f"ideaboard-{redis_db}")
 
 
 def _instance_secret(instance: Path) -> str:
