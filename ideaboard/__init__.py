@@ -2,6 +2,7 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -76,6 +77,7 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         async_mode="gevent",
         message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
+        channel=app.config["SOCKETIO_CHANNEL"],
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
@@ -113,6 +115,10 @@ def _load_config(app: Flask, overrides: dict) -> None:
     app.config["REDIS_URL"] = redis_url
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
     app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
+    # Redis pub/sub ignores the database number: name the channel after it, so two deployments
+    # (or test runs) on one Redis server never receive each other's room messages.
+    redis_db = urlsplit(redis_url).path.strip("/") or "0" if redis_url else "local"
+    app.config.setdefault("SOCKETIO_CHANNEL", f"ideaboard-{redis_db}")
 
 
 def _instance_secret(instance: Path) -> str:

@@ -25,6 +25,7 @@ class Presence:
         self.rooms: dict[int, Counter] = defaultdict(Counter)  # room -> participant -> open sockets
         self.sockets: dict[str, tuple[int, int | None]] = {}  # sid -> (room, participant or None)
         self.dirty: set[int] = set()
+        self.last_sent: dict[int, int] = {}
         self._last_heartbeat = 0.0
 
     def joined(self, sid: str, room: int, participant_id: int | None) -> None:
@@ -65,13 +66,18 @@ class Presence:
         from .broadcasts import publish
 
         now = time.time()
-        if now - self._last_heartbeat > HEARTBEAT:  # keep this process's entries fresh in Redis
-            self.dirty.update(room for room, counter in self.rooms.items() if counter)
-            self._last_heartbeat = now
         rooms, self.dirty = self.dirty, set()
+        if redis is not None and now - self._last_heartbeat > HEARTBEAT:
+            # Keep this process's entries fresh in Redis and notice other processes' changes;
+            # a room hears about it only if its total actually changed.
+            rooms |= {room for room, counter in self.rooms.items() if counter}
+            self._last_heartbeat = now
         sent = []
         for room in rooms:
             total = self.count(room, redis)
+            if self.last_sent.get(room) == total:
+                continue
+            self.last_sent[room] = total
             publish(room, "presence", "rooms/_presence.html", room_id=room, count=total)
             sent.append((room, total))
         return sent

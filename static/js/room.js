@@ -7,8 +7,9 @@
      An element with data-remove removes its namesake.
    - Which ideas are mine is per viewer: kept here (data-mine + X-Idea-Id of my posts) and shown by
      toggling .is-mine, since broadcast fragments are the same for everyone.
-   - A post that fails for lack of connection keeps its text and is sent again on reconnect with the
-     same client_id, so it is stored once.
+   - A post that fails for lack of connection keeps its text and is sent again with the same
+     client_id, so it is stored once: on reconnect, or after a few seconds if the socket stayed up
+     (then no reconnection would come).
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
      phone's clock from the moment it arrived, so a wrong clock does not matter. */
@@ -27,6 +28,8 @@
   var syncing = false;
   var queued = [];
   var unsent = new Set();
+  var RETRY_MS = 3000;
+  var retryTimer = null;
 
   function markMine() {
     board.querySelectorAll("[data-idea]").forEach(function (card) {
@@ -111,12 +114,19 @@
     if (banner) { banner.hidden = !show; }
   }
 
+  function sendUnsent() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    var forms = Array.from(unsent);
+    unsent.clear();
+    forms.forEach(function (form) { htmx.trigger(form, "submit"); });
+  }
+
   var socket = window.io({ auth: { room: room, screen: board.getAttribute("data-screen") || "board" } });
   socket.on("connect", function () {
     showBanner(false);
     resync();
-    unsent.forEach(function (form) { htmx.trigger(form, "submit"); });
-    unsent.clear();
+    sendUnsent();
   });
   socket.on("disconnect", function () { showBanner(true); });
   socket.on("connect_error", function () { showBanner(true); });
@@ -134,6 +144,7 @@
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     unsent.delete(form);
+    if (socket.connected && unsent.size === 0) { showBanner(false); }
     upsert(xhr.responseText);
   });
   document.body.addEventListener("htmx:sendError", function (event) {
@@ -141,6 +152,8 @@
     if (form.hasAttribute && form.hasAttribute("data-upsert")) {
       unsent.add(form);
       showBanner(true);
+      // Connected: no "connect" will come to send it, so try again shortly (and again if it fails).
+      if (socket.connected && !retryTimer) { retryTimer = setTimeout(sendUnsent, RETRY_MS); }
     }
   });
 
