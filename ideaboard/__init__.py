@@ -8,7 +8,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import CONFIGS
-from .extensions import babel, csrf, db, limiter, login_manager, migrate, socketio
+from .extensions import csrf, db, limiter, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,6 +1,5 @@
 """The moderator's controls of a live room. Every action goes through a service that checks the
 actor may moderate this ideathon; each answers with the console again (Post/Redirect/Get)."""
-import base64
 
 import segno
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -37,6 +36,13 @@ def _moderated(ideathon_id: int) -> Ideathon:
 
 def _back(ideathon: Ideathon, anchor: str = ""):
     return redirect(url_for("facilitation.console", ideathon_id=ideathon.id) + anchor)
+
+
+def _refuse_form(ideathon: Ideathon, form, anchor: str):
+    for errors in form.errors.values():
+        for message in errors:
+            flash(message, "error")
+    return _back(ideathon, anchor)
 
 
 def _run(ideathon: Ideathon, action, success: str, anchor: str = ""):
@@ -97,10 +103,7 @@ def settings(ideathon_id: int):
     ideathon = _moderated(ideathon_id)
     form = SettingsForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return _back(ideathon, "#settings")
+        return _refuse_form(ideathon, form, "#settings")
     return _run(ideathon, lambda: update_settings(
         ideathon, actor=current_user, silent_ideas=form.silent_ideas.data, hidden_counts=form.hidden_counts.data,
         dot_budget=form.dot_budget.data, max_dots_per_idea=form.max_dots_per_idea.data,
@@ -145,10 +148,7 @@ def make_cards(ideathon_id: int):
     ideathon = _moderated(ideathon_id)
     form = CardsForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for message in errors:
-                flash(message, "error")
-        return _back(ideathon, "#cards")
+        return _refuse_form(ideathon, form, "#cards")
     return _run(ideathon, lambda: create_cards(ideathon, form.count.data, actor=current_user),
                 _("Tarjetas creadas. Imprímalas desde «Imprimir tarjetas»."), "#cards")
 

@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
 
-from .models import MAX_IDEA_LENGTH
 
 
 def new_client_id() -> str:

@@ -2,23 +2,13 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..extensions import db, limiter
-from ..ideathons.models import Ideathon
-from ..rooms.admission import current_participant, participant_rate_key
+from ..extensions import limiter
+from ..rooms.admission import participant_rate_key, room_and_participant
 from .forms import EditIdeaForm, IdeaForm
 from .services import IdeaError, count_visible, edit_idea, get_idea, post_idea, withdraw_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/sala/<int:ideathon_id>/ideas")
 
-
-def _room_and_participant(ideathon_id: int):
-    ideathon = db.session.get(Ideathon, ideathon_id)
-    if ideathon is None:
-        abort(404)
-    participant = current_participant(ideathon)
-    if participant is None:
-        abort(403)
-    return ideathon, participant
 
 
 def _board_url(ideathon, theme_id=None):
@@ -36,7 +26,7 @@ participant_limit = limiter.shared_limit(lambda: current_app.config["PARTICIPANT
 @participant_limit
 def post(ideathon_id: int):
     """Post an idea. htmx gets a fresh form plus the new card; a plain form post gets the board."""
-    ideathon, participant = _room_and_participant(ideathon_id)
+    ideathon, participant = room_and_participant(ideathon_id)
     form = IdeaForm()
     try:
         idea, _created = post_idea(ideathon, participant, theme_id=form.theme_id.data,
@@ -65,7 +55,7 @@ def post(ideathon_id: int):
 @participant_limit
 def edit(ideathon_id: int, idea_id: int):
     """The author edits (or, from the same page, withdraws) their own idea."""
-    ideathon, participant = _room_and_participant(ideathon_id)
+    ideathon, participant = room_and_participant(ideathon_id)
     idea = get_idea(ideathon, idea_id)
     if idea is None or not idea.is_visible:
         abort(404)
@@ -87,7 +77,7 @@ def edit(ideathon_id: int, idea_id: int):
 @participant_limit
 def withdraw(ideathon_id: int, idea_id: int):
     """The author takes their idea off the board (after confirming on the edit page)."""
-    ideathon, participant = _room_and_participant(ideathon_id)
+    ideathon, participant = room_and_participant(ideathon_id)
     idea = get_idea(ideathon, idea_id)
     if idea is None:
         abort(404)

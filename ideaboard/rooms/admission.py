@@ -38,6 +38,22 @@ def current_participant(ideathon: Ideathon) -> Participant | None:
     return participant_by_token(ideathon, data.get("token"))
 
 
+def room_and_participant(ideathon_id: int):
+    """The ideathon of a participant-only route and this request's participant in it:
+    404 for an unknown room, 403 for anyone without a participant cookie of that room."""
+    from flask import abort
+
+    from ..extensions import db
+
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    if ideathon is None:
+        abort(404)
+    participant = current_participant(ideathon)
+    if participant is None:
+        abort(403)
+    return ideathon, participant
+
+
 def participant_rate_key() -> str:
     """Rate-limit key for a participant's actions: their cookie, not their address (a hall's
     phones often share one public address)."""

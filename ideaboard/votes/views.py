@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from ..extensions import db, limiter
 from ..ideas.models import Idea
 from ..ideathons.models import Ideathon
-from ..rooms.admission import current_participant, participant_rate_key
+from ..rooms.admission import participant_rate_key, room_and_participant
 from .services import VoteError, cast_vote, dots_left, my_votes, vote_counts, withdraw_vote
 
 bp = Blueprint("votes", __name__, url_prefix="/sala/<int:ideathon_id>/votos")
@@ -34,22 +34,13 @@ def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = 
     return html, 409 if error else 200
 
 
-def _room_and_participant(ideathon_id: int):
-    ideathon = db.session.get(Ideathon, ideathon_id)
-    if ideathon is None:
-        abort(404)
-    participant = current_participant(ideathon)
-    if participant is None:
-        abort(403)
-    return ideathon, participant
-
 
 @bp.route("", methods=["POST"])
 @vote_limit
 @vote_address_limit
 def cast(ideathon_id: int):
     """Place a dot. A refusal (no dots left, the limit per idea, voting closed) says why."""
-    ideathon, participant = _room_and_participant(ideathon_id)
+    ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
     try:
         cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
@@ -69,7 +60,7 @@ def _refused(ideathon, participant, idea_id, error: VoteError):
 @vote_address_limit
 def withdraw(ideathon_id: int):
     """Take back one of my dots from an idea."""
-    ideathon, participant = _room_and_participant(ideathon_id)
+    ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
     try:
         withdraw_vote(ideathon, participant, idea_id=idea_id)

@@ -3,7 +3,7 @@ import pytest
 from ideaboard.accounts.models import Role
 from ideaboard.rooms.models import PhaseChange
 from ideaboard.rooms.services import (
-    RoomError, change_phase, clear_timer, open_room, phase_history, reveal_ideas, set_timer, update_settings,
+    RoomError, change_phase, clear_timer, phase_history, reveal_ideas, set_timer, update_settings,
 )
 from ideaboard.database import utcnow
 

@@ -146,7 +146,8 @@ def test_silent_brainstorming_shows_each_person_only_their_ideas(app, open_room,
     update_settings(room, actor=room.created_by, silent_ideas=True, hidden_counts=False, dot_budget=3,
                     max_dots_per_idea=1, self_votes=True, cards_only=False)
     ana_phone, beto_phone = app.test_client(), app.test_client()
-    ana, beto = join(ana_phone, room), join(beto_phone, room)
+    ana = join(ana_phone, room)
+    join(beto_phone, room)
     ana_socket, beto_socket = socket_client(ana_phone, room=room.id), socket_client(beto_phone, room=room.id)
     moderator = app.test_client()
     Auth(moderator).login(room.created_by)
