@@ -70,7 +70,9 @@ def console(ideathon_id: int):
         "facilitation/console.html", ideathon=ideathon, settings=settings, paper=paper,
         cards_form=CardsForm(), cards=cards, used=sum(1 for c in cards if c.is_used),
         history=phase_history(ideathon), ideas=visible_ideas_by_theme(ideathon),
-        paper_votes=paper_votes(ideathon), counts=vote_counts(ideathon), server_now=utcnow(),
+        # Hidden counts stay hidden here too: this laptop is often the one on the projector.
+        paper_votes=paper_votes(ideathon), counts=vote_counts(ideathon) if ideathon.counts_visible else {},
+        server_now=utcnow(),
     )
 
 

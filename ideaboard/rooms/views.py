@@ -173,12 +173,15 @@ def board(ideathon_id: int):
 
 @bp.route("/sala/<int:ideathon_id>/tablero")
 def board_sync(ideathon_id: int):
-    """The board's changing parts (lists, counts, phase, sequence number): the re-fetch after a gap."""
+    """The board's changing parts (lists, counts, phase, sequence number): the re-fetch after a gap.
+    The projector's (?screen=projector) shows what the room sees, as its page does: never the
+    ideas of a silent brainstorm, although a moderator is logged in on it."""
     ideathon = _ideathon_or_404(ideathon_id)
     participant, moderator = _viewer(ideathon)
     if participant is None and not moderator:
         abort(403)
-    return render_template("rooms/_sync.html", **board_context(ideathon, participant, moderator))
+    staff = moderator and request.args.get("screen") != "projector"
+    return render_template("rooms/_sync.html", **board_context(ideathon, participant, staff))
 
 
 @bp.route("/sala/<int:ideathon_id>/proyector")

@@ -123,6 +123,9 @@ def post_with_htmx(page, theme: str, text: str) -> float:
         sent = time.monotonic()  # htmx sends as the click's submit event is handled
     response = answer.value
     assert response.status == 200, (response.status, response.all_headers(), response.text()[:300])
+    # Wait for room.js to put the fresh form in: the idea's card can arrive first (the room's
+    # broadcast), and text typed into the old form now would be lost with it.
+    expect(idea_box(page, theme)).to_have_value("")
     return sent
 
 
