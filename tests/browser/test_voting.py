@@ -115,8 +115,8 @@ def assert_no_counts(page) -> None:
 
 
 def ranked(n: int, text: str):
-    """A line of the ranking: the count (read as "n puntos") and the idea."""
-    return re.compile(rf"^{n}\s+puntos\s+{re.escape(text)}$")
+    """A line of the ranking: the count (read as "Puntos: n") and the idea."""
+    return re.compile(rf"^Puntos:\s+{n}\s+{re.escape(text)}$")
 
 
 def my_participant(room, nickname: str) -> Participant:
