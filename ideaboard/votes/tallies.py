@@ -23,13 +23,20 @@ class Tallies:
         rooms, self.dirty = self.dirty, {}
         sent = []
         for room, idea_ids in rooms.items():
-            ideathon = db.session.get(Ideathon, room)
-            if ideathon is None or not ideathon.counts_visible:
-                continue  # hidden counts: not one number leaves the server
-            counts = vote_counts(ideathon, idea_ids)
-            publish(room, "votes", "votes/_counts.html", ideathon=ideathon,
-                    counts={idea_id: counts.get(idea_id, 0) for idea_id in idea_ids},
-                    ranked=ranking(ideathon))
+            try:
+                ideathon = db.session.get(Ideathon, room)
+                if ideathon is None or not ideathon.counts_visible:
+                    continue  # hidden counts: not one number leaves the server
+                counts = vote_counts(ideathon, idea_ids)
+                publish(room, "votes", "votes/_counts.html", ideathon=ideathon,
+                        counts={idea_id: counts.get(idea_id, 0) for idea_id in idea_ids},
+                        ranked=ranking(ideathon))
+            except Exception:
+                # Keep the changed ideas for the next round: a failed flush must not leave
+                # phones on a stale count if no later vote touches those ideas again.
+                for pending_room, pending in rooms.items():
+                    self.dirty.setdefault(pending_room, set()).update(pending)
+                raise
             sent.append((room, len(idea_ids)))
         return sent
 
