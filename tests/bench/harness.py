@@ -79,9 +79,9 @@ def percentile(values: list[float], p: float) -> float:
 
 
 class Server:
-    """`python <script>` serving on its own port, pinned to the servers' core."""
+    """`python <script>` serving on its own port, pinned to the servers' core (or to `cpu`)."""
 
-    def __init__(self, name: str, script: str, env: dict, workdir: Path):
+    def __init__(self, name: str, script: str, env: dict, workdir: Path, cpu: int | None = SERVER_CPU):
         self.name = name
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -89,7 +89,7 @@ class Server:
         self._log = open(self.log_path, "wb")
         full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(self.port), "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
-            pinned([sys.executable, script], SERVER_CPU), cwd=PROJECT_ROOT, env=full_env,
+            pinned([sys.executable, script], cpu), cwd=PROJECT_ROOT, env=full_env,
             stdout=self._log, stderr=subprocess.STDOUT, preexec_fn=_raise_fd_limit, start_new_session=True,
         )
 
@@ -190,6 +190,13 @@ class Swarm:
         self._send(f"STATUS {k}")
         line = self._next(f"STATUS {k} ", 10)
         return int(line.split()[2]) if line else -1
+
+    def ask(self, line: str, answer: str, timeout: float) -> dict | None:
+        """Send a command line, wait for the line starting with `answer` (+ a space) and return
+        its JSON payload, or None after `timeout` (the vote storm's STORM and CHECK)."""
+        self._send(line)
+        found = self._next(answer + " ", timeout)
+        return json.loads(found.split(" ", 1)[1]) if found else None
 
     def _send(self, line: str) -> None:
         try:

@@ -20,19 +20,31 @@ Output lines: "READY {stats}" once every client is connected (or has failed), "G
 when every client has the change whose text carries marker k (times are time.monotonic(), which
 is system-wide on Linux, so the driver compares them with its own), "STATUS <k> <count>" in
 answer to "STATUS <k>" on stdin. "QUIT" on stdin (or max_seconds) disconnects all and exits.
+
+Vote storm (config "votes": true, app mode; used by test_vote_storm.py): each phone also reads the
+board's CSRF token after joining and keeps its own view of the vote counts, merging every "votes"
+message (`<span id="votes-<idea>" class="votes__n">N</span>`) and stamping when its view last
+changed. "STORM {start, seconds, per_client, ideas, seed}" on stdin: every phone casts per_client
+votes on distinct ideas at random moments of [start, start + seconds) (time.monotonic()), each an
+htmx POST /sala/<room>/votos (idea_id, client_id, X-CSRFToken, HX-Request) on the phone's own
+keep-alive connection; "STORMED {outcomes}" when every answer is in. "CHECK {idea: count}" answers
+"CHECKED {converged, mismatched, changed_at per phone, ...}": which phones show exactly those counts.
 """
 import asyncio
 import json
+import random
 import re
 import resource
 import statistics
 import sys
 import threading
 import time
+import uuid
 
 import aiohttp
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+VOTE_COUNT = re.compile(r'id="votes-(\d+)" class="votes__n">(\d+)<')
 
 
 def raise_fd_limit() -> None:
@@ -60,9 +72,21 @@ class Swarm:
         self.disconnects = 0
         self.connected = 0
         self.quit = asyncio.Event()
+        # Vote storm only: each phone's CSRF token, view of the counts, last change of that view.
+        self.csrf: dict[int, str] = {}
+        self.views: list[dict[int, int]] = [{} for _ in range(self.n)]
+        self.changed_at: list[float | None] = [None] * self.n
+        self.parsed: dict[str, dict[int, int] | None] = {}
+        self.message_times: list[float] = []  # first receipt of each distinct "votes" message
+        self.jars: dict[int, aiohttp.CookieJar] = {}
+        self.vote_sessions: list[aiohttp.ClientSession] = []
+        self.storm_task: asyncio.Future | None = None
 
     # -- receiving -------------------------------------------------------------------------------
-    def record(self, text: str, now: float) -> None:
+    def record(self, text: str, now: float, i: int | None = None) -> None:
+        if i is not None and self.config.get("votes") and text.startswith('42["votes"'):
+            self.track_votes(i, text, now)
+            return
         match = self.marker.search(text)
         if not match:
             return
@@ -72,6 +96,76 @@ class Swarm:
         if len(times) == self.n:
             say(f"GOT {k} " + json.dumps({"first": min(times), "median": statistics.median(times),
                                           "last": max(times), "count": len(times)}))
+
+    # -- vote storm ------------------------------------------------------------------------------------
+    def track_votes(self, i: int, text: str, now: float) -> None:
+        """Merge a "votes" message into phone i's view of the counts (every phone gets the same
+        message: parse it once)."""
+        if text not in self.parsed:
+            try:
+                html = json.loads(text[2:])[1]["html"]
+            except (ValueError, LookupError, TypeError):
+                html = ""
+            self.parsed[text] = {int(idea): int(n) for idea, n in VOTE_COUNT.findall(html)}
+            self.message_times.append(now)
+        view = self.views[i]
+        changed = False
+        for idea, n in self.parsed[text].items():
+            if view.get(idea, 0) != n:
+                view[idea] = n
+                changed = True
+        if changed:
+            self.changed_at[i] = now
+
+    async def vote(self, i: int, idea: int, at: float, outcomes: list) -> None:
+        base = self.servers[i % len(self.servers)]
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
+        session = self.vote_sessions[i]
+        client_id = str(uuid.uuid4())
+        sent = time.monotonic()
+        outcome = {"i": i, "idea": idea, "client_id": client_id, "at": at, "sent": sent}
+        try:
+            async with session.post(f"{base}/sala/{self.config['room']}/votos",
+                                    data={"idea_id": str(idea), "client_id": client_id},
+                                    headers={"X-CSRFToken": self.csrf[i], "HX-Request": "true", "Origin": base}) as r:
+                await r.read()
+                outcome["status"] = r.status
+        except Exception as error:  # noqa: BLE001 - counted as an error of this vote
+            outcome["status"] = None
+            outcome["error"] = f"{type(error).__name__}: {error}"[:200]
+        outcome["answered"] = time.monotonic()
+        outcomes.append(outcome)
+
+    async def storm(self, plan: dict) -> None:
+        """Every connected phone casts plan["per_client"] votes on distinct ideas at random moments
+        of the window; STORMED with every outcome when all are answered."""
+        rng = random.Random(plan.get("seed", 1))
+        start, seconds = float(plan["start"]), float(plan["seconds"])
+        outcomes: list[dict] = []
+        tasks = []
+        if not self.vote_sessions:
+            for i in range(self.n):  # the phone's own cookies, on its own keep-alive connection
+                jar = self.jars[i] if i in self.jars else aiohttp.CookieJar(unsafe=True)
+                self.vote_sessions.append(aiohttp.ClientSession(
+                    cookie_jar=jar, connector=aiohttp.TCPConnector(limit=1),
+                    timeout=aiohttp.ClientTimeout(total=float(plan.get("timeout", 60)))))
+        for i in range(self.n):
+            if i not in self.csrf:
+                continue  # never joined
+            for idea in rng.sample(plan["ideas"], int(plan["per_client"])):
+                tasks.append(self.vote(i, idea, start + rng.random() * seconds, outcomes))
+        await asyncio.gather(*tasks)
+        say("STORMED " + json.dumps({"outcomes": outcomes, "parsed_messages": len(self.parsed)}))
+
+    def check(self, final: dict[int, int]) -> dict:
+        mismatched = [i for i in range(self.n) if any(self.views[i].get(idea, 0) != n for idea, n in final.items())]
+        example = None
+        if mismatched:
+            i = mismatched[0]
+            example = {"phone": i, "differs": {idea: [self.views[i].get(idea, 0), n] for idea, n in final.items()
+                                               if self.views[i].get(idea, 0) != n}}
+        return {"converged": self.n - len(mismatched), "mismatched": len(mismatched), "example": example,
+                "changed_at": self.changed_at, "messages": len(self.parsed), "message_times": self.message_times}
 
     # -- joining (app mode) ------------------------------------------------------------------------
     async def join(self, session: aiohttp.ClientSession, base: str, i: int) -> None:
@@ -87,9 +181,15 @@ class Swarm:
         async with session.post(f"{base}/sala/{room}/unirse", data=form, allow_redirects=False) as r:
             if r.status != 302:
                 raise RuntimeError(f"join {r.status}")
+        if self.config.get("votes"):  # the board, as the phone lands on it: its CSRF token for htmx
+            async with session.get(f"{base}/sala/{room}") as r:
+                match = CSRF_META.search(await r.text())
+                if r.status != 200 or not match:
+                    raise RuntimeError(f"board {r.status}")
+            self.csrf[i] = match.group(1)
 
     # -- the two client kinds ----------------------------------------------------------------------
-    async def raw_client(self, session, base: str, auth: dict | None, ready: asyncio.Future) -> None:
+    async def raw_client(self, session, base: str, auth: dict | None, ready: asyncio.Future, i: int | None = None) -> None:
         url = base.replace("http://", "ws://", 1) + "/socket.io/?EIO=4&transport=websocket"
         ws = await session.ws_connect(url, origin=base, max_msg_size=0)
         self.closers.append(ws.close)
@@ -105,7 +205,7 @@ class Swarm:
             if data.startswith("40"):
                 break
             if data.startswith("42"):
-                self.record(data, time.monotonic())
+                self.record(data, time.monotonic(), i)
             elif data == "2":
                 await ws.send_str("3")
             else:
@@ -119,11 +219,11 @@ class Swarm:
             if data == "2":
                 await ws.send_str("3")
             elif data.startswith("42"):
-                self.record(data, now)
+                self.record(data, now, i)
         if not self.quit.is_set():
             self.disconnects += 1
 
-    async def socketio_client(self, session, base: str, auth: dict | None, ready: asyncio.Future) -> None:
+    async def socketio_client(self, session, base: str, auth: dict | None, ready: asyncio.Future, i: int | None = None) -> None:
         import socketio
 
         sio = socketio.AsyncClient(reconnection=False, http_session=session)
@@ -131,6 +231,11 @@ class Swarm:
         @sio.on("change")
         async def on_change(data):
             self.record(data.get("html", "") if isinstance(data, dict) else "", time.monotonic())
+
+        @sio.on("votes")
+        async def on_votes(data):
+            if i is not None and self.config.get("votes"):
+                self.track_votes(i, '42["votes",' + json.dumps(data) + "]", time.monotonic())
 
         @sio.on("disconnect")
         async def on_disconnect(*_):
@@ -149,6 +254,7 @@ class Swarm:
                                         connector=aiohttp.TCPConnector(force_close=True),
                                         timeout=aiohttp.ClientTimeout(total=None, sock_connect=30))
         self.sessions.append(session)
+        self.jars[i] = session.cookie_jar
         try:
             async with gate:
                 auth = None
@@ -156,7 +262,7 @@ class Swarm:
                     await self.join(session, base, i)
                     auth = {"room": self.config["room"]}
                 client = self.raw_client if self.config.get("client", "raw") == "raw" else self.socketio_client
-                task = asyncio.ensure_future(client(session, base, auth, ready))
+                task = asyncio.ensure_future(client(session, base, auth, ready, i))
                 await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
                 if not ready.done():
                     if not task.done():
@@ -194,7 +300,8 @@ class Swarm:
             say("TIMEOUT")
         self.quit.set()
         await asyncio.wait_for(asyncio.gather(*(close() for close in self.closers), return_exceptions=True), 30)
-        await asyncio.wait_for(asyncio.gather(*(s.close() for s in self.sessions), return_exceptions=True), 30)
+        await asyncio.wait_for(asyncio.gather(*(s.close() for s in self.sessions + self.vote_sessions),
+                                              return_exceptions=True), 30)
         for phone in phones:
             phone.cancel()
         say("BYE " + json.dumps({"disconnects": self.disconnects}))
@@ -205,6 +312,11 @@ class Swarm:
         elif line.startswith("STATUS "):
             k = int(line.split()[1])
             say(f"STATUS {k} {len(self.received.get(k, ()))}")
+        elif line.startswith("STORM "):
+            self.storm_task = asyncio.ensure_future(self.storm(json.loads(line.split(" ", 1)[1])))
+        elif line.startswith("CHECK "):
+            final = {int(idea): int(n) for idea, n in json.loads(line.split(" ", 1)[1]).items()}
+            say("CHECKED " + json.dumps(self.check(final)))
 
 
 def main() -> None:
