@@ -12,7 +12,9 @@ class Config:
 
     SECRET_KEY = None  # from SECRET_KEY, else a key kept in the instance folder
     SQLALCHEMY_DATABASE_URI = None  # from DATABASE_URL, else SQLite in the instance folder
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A request that cannot get a connection within pool_timeout is answered 503 + Retry-After
+    # (errors.py), not left waiting half a minute.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_timeout": 10}
     REDIS_URL = None  # Socket.IO message queue and rate-limit store when set
 
     # Sessions: a workshop day, not a month. Remember-me: one week, not a year.

@@ -86,3 +86,61 @@ def write():
         _write_depth.reset(token)
         if lock:
             lock.release()
+
+
+def end_read() -> None:
+    """End this request's read transaction, giving its connection back to the pool, without
+    expiring what it loaded: for a request about to wait (objects stay as read, unchanged)."""
+    session = db.session()
+    if session.in_transaction():
+        keep, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = keep
+
+
+class GroupCommit:
+    """Many small writes of the same kind, committed together (group commit).
+
+    A request calls `submit(item)` and waits. The first waiter to get the lock takes every item
+    queued so far and hands the batch to `process` (one transaction, a few statements for the
+    whole batch); the others find their item done when the lock comes to them, or take the next
+    batch. Under load the batches grow by themselves, so the cost per item falls as the load rises;
+    alone, an item is a batch of one. Works with threads and with gevent's patched locks.
+
+    Callers end their read transaction first (`end_read`), so that waiting holds no connection.
+    `process(batch)` must settle every item (its result or its error). If it raises, every item of
+    the batch carries that exception and each waiter raises it.
+    """
+
+    def __init__(self, process, max_batch: int = 500):
+        self._process = process
+        self._max_batch = max_batch
+        self._writer = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list = []
+
+    def submit(self, item):
+        item.failure = None
+        item.settled = False
+        with self._queue_lock:
+            self._queue.append(item)
+        with self._writer:
+            if not item.settled:
+                with self._queue_lock:
+                    batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
+                    if item not in batch:  # more than max_batch queued ahead of it: it joins this batch
+                        self._queue.remove(item)
+                        batch.append(item)
+                try:
+                    self._process(batch)
+                except Exception as error:
+                    for queued in batch:
+                        queued.failure = error
+                finally:
+                    for queued in batch:
+                        queued.settled = True
+        if item.failure is not None:
+            raise item.failure
+        return item

@@ -6,6 +6,7 @@ action shows its message where the visitor is looking instead of replacing part 
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 MESSAGES = {
@@ -20,7 +21,9 @@ MESSAGES = {
     413: (_l("Envío demasiado grande"), _l("Lo que envió supera el tamaño permitido.")),
     429: (_l("Demasiados intentos"), _l("Hizo demasiados intentos en poco tiempo. Espere un minuto e intente de nuevo.")),
     500: (_l("Algo salió mal"), _l("Tuvimos un problema de nuestro lado. Intente de nuevo en unos momentos.")),
+    503: (_l("Mucha actividad"), _l("Hay mucha actividad en este momento. Lo que envió se volverá a enviar en unos segundos.")),
 }
+RETRY_AFTER_SECONDS = 2
 
 
 def render_error(code: int, message=None):
@@ -47,6 +50,14 @@ def init_app(app: Flask) -> None:
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
         custom = error.description if error.description != type(error).description else None
         return render_error(error.code, custom)
+
+    @app.errorhandler(sa_exc.TimeoutError)
+    def overloaded(error):
+        # Every pooled database connection stayed busy: say so at once and ask for a retry
+        # (room.js sends the same form again, and its client_id keeps it from counting twice).
+        app.logger.warning("overloaded: %s", error)
+        html, code, *headers = render_error(503)
+        return html, code, {**(headers[0] if headers else {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

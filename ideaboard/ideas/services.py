@@ -4,6 +4,7 @@ import re
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..database import utcnow, write
 from ..extensions import db
@@ -153,6 +154,15 @@ def _by_client_id(participant: Participant, client_id: str) -> Idea | None:
 def get_idea(ideathon: Ideathon, idea_id: int) -> Idea | None:
     idea = db.session.get(Idea, idea_id)
     return idea if idea and idea.ideathon_id == ideathon.id else None
+
+
+def idea_for_card(idea_id) -> Idea | None:
+    """An idea with what its card shows (its author), in one query; None for a bad or unknown id."""
+    try:
+        idea_id = int(idea_id)
+    except (TypeError, ValueError):
+        return None
+    return db.session.scalar(sa.select(Idea).options(joinedload(Idea.participant)).where(Idea.id == idea_id))
 
 
 def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None,

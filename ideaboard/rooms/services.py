@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import User
 from ..database import utcnow, write
@@ -310,7 +311,8 @@ def participant_by_token(ideathon: Ideathon, token: str | None) -> Participant |
     if not token:
         return None
     participant = db.session.scalar(
-        sa.select(Participant).where(Participant.token == token, Participant.ideathon_id == ideathon.id)
+        sa.select(Participant).options(joinedload(Participant.card))
+        .where(Participant.token == token, Participant.ideathon_id == ideathon.id)
     )
     if participant is not None and participant.card is not None and participant.card.is_revoked:
         return None

@@ -2,13 +2,15 @@
 row (FOR UPDATE on PostgreSQL, the process write lock on SQLite), and the database's unique
 slots make over-budget or duplicate votes impossible even if that were bypassed."""
 import re
+from collections import Counter
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
-from ..database import write
+from ..database import GroupCommit, end_read, utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
@@ -40,49 +42,134 @@ def _require_voting(ideathon: Ideathon) -> None:
         raise VoteError(_l("La votación no está abierta en este momento."))
 
 
-def _votable(ideathon: Ideathon, participant: Participant, idea_id) -> Idea:
-    try:
-        idea = db.session.get(Idea, int(idea_id))
-    except (TypeError, ValueError):
-        idea = None
-    if idea is None or idea.ideathon_id != ideathon.id or idea.status != IdeaStatus.VISIBLE:
-        raise VoteError(_l("Esa idea no se puede votar."), 422)
-    if not ideathon.self_votes and idea.participant_id == participant.id:
-        raise VoteError(_l("En esta sala no se votan las ideas propias."))
-    return idea
+@dataclass(eq=False)
+class Ballot:
+    """One request to place a dot, and what became of it."""
+
+    ideathon_id: int
+    participant_id: int
+    idea_id: int
+    client_id: str
+    placed: bool = False  # False with no error: this client_id was counted already (double tap, retry)
+    error: VoteError | None = None
+    my_votes: dict[int, int] = field(default_factory=dict)  # the participant's dots per idea, after
+    counts: dict[int, int] = field(default_factory=dict)  # the idea's total, only if counts are visible
 
 
-def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_id: str) -> bool:
-    """Place one dot on an idea. Returns True if a dot was placed, False if this exact request
-    (same client_id) was already counted: a double tap or a retry gets the current state."""
+def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_id: str) -> Ballot:
+    """Place one dot on an idea. `placed` is False if this exact request (same client_id) was
+    already counted: a double tap or a retry gets the current state, never a second dot.
+
+    Votes arriving together are decided and stored together (`GroupCommit`): a storm of votes
+    costs a few statements per batch, not per vote. The rules are the same for every ballot."""
     if participant.ideathon_id != ideathon.id:
         raise VoteError(_l("Usted no participa en esta sala."), 403)
     if not _CLIENT_ID.match(client_id or ""):
         raise VoteError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
     try:
+        idea_id = int(idea_id)
+    except (TypeError, ValueError):
+        raise VoteError(_l("Esa idea no se puede votar."), 422) from None
+    end_read()  # wait for the ballot box without holding a pooled connection
+    ballot = _ballot_box.submit(Ballot(ideathon.id, participant.id, idea_id, client_id))
+    if ballot.error is not None:
+        raise ballot.error
+    if ballot.placed:
+        tallies.touch(ideathon.id, idea_id)
+    return ballot
+
+
+def _decide(batch: list[Ballot]) -> None:
+    """Decide and store a batch of ballots in one transaction: lock their participants, read their
+    rooms, votes and ideas once, apply the rules in order, insert the accepted dots at once.
+    If the database refuses the batch (a vote of the same participant from another process took a
+    slot first), each ballot is decided again on its own, and a refused lone ballot keeps the
+    state as it is (its dot, if any, is already there)."""
+    try:
         with write():
-            _require_voting(ideathon)
-            _lock(participant)
-            if _by_client_id(participant, client_id) is not None:
-                return False
-            idea = _votable(ideathon, participant, idea_id)
-            mine = db.session.execute(
-                sa.select(Vote.slot, Vote.idea_id, Vote.idea_slot).where(Vote.participant_id == participant.id)
-            ).all()
-            if len(mine) >= ideathon.dot_budget:
-                raise VoteError(_l("Ya usó todos sus puntos. Puede quitar uno para ponerlo en otra idea."))
-            on_idea = [row.idea_slot for row in mine if row.idea_id == idea.id]
-            if len(on_idea) >= ideathon.max_dots_per_idea:
-                raise VoteError(ngettext_max(ideathon.max_dots_per_idea))
-            slot = min(set(range(1, ideathon.dot_budget + 1)) - {row.slot for row in mine})
-            idea_slot = min(set(range(1, ideathon.max_dots_per_idea + 1)) - set(on_idea))
-            db.session.add(Vote(ideathon_id=ideathon.id, idea_id=idea.id, participant_id=participant.id,
-                                slot=slot, idea_slot=idea_slot, client_id=client_id))
+            _decide_together(batch)
     except IntegrityError:
-        # A parallel request of the same participant took the slot first: the state is what it is.
-        return False
-    tallies.touch(ideathon.id, int(idea_id))
-    return True
+        if len(batch) > 1:
+            for ballot in batch:
+                _decide([ballot])
+            return
+        ballot = batch[0]
+        ballot.placed, ballot.error = False, None
+        ballot.my_votes = my_votes_of(ballot.participant_id)
+
+
+def _decide_together(batch: list[Ballot]) -> None:
+    room_ids = {b.ideathon_id for b in batch}
+    participant_ids = sorted({b.participant_id for b in batch})
+    rooms = {
+        room.id: room for room in db.session.scalars(
+            sa.select(Ideathon).where(Ideathon.id.in_(room_ids)).execution_options(populate_existing=True))
+    }
+    db.session.execute(
+        sa.select(Participant.id).where(Participant.id.in_(participant_ids)).order_by(Participant.id).with_for_update()
+    )
+    held: dict[int, list[tuple[int, int, int, str]]] = {pid: [] for pid in participant_ids}
+    for row in db.session.execute(
+        sa.select(Vote.participant_id, Vote.slot, Vote.idea_id, Vote.idea_slot, Vote.client_id)
+        .where(Vote.participant_id.in_(participant_ids))
+    ):
+        held[row.participant_id].append((row.slot, row.idea_id, row.idea_slot, row.client_id))
+    ideas = {
+        idea.id: idea for idea in db.session.execute(
+            sa.select(Idea.id, Idea.ideathon_id, Idea.status, Idea.participant_id)
+            .where(Idea.id.in_({b.idea_id for b in batch}))
+        )
+    }
+    new_votes = []
+    for ballot in batch:
+        mine = held[ballot.participant_id]
+        try:
+            new_votes.append(_place(rooms.get(ballot.ideathon_id), ideas.get(ballot.idea_id), ballot, mine))
+        except VoteError as error:
+            ballot.error = error
+        except _AlreadyCounted:
+            ballot.placed = False
+    new_votes = [vote for vote in new_votes if vote is not None]
+    if new_votes:
+        db.session.execute(sa.insert(Vote), new_votes)
+    for ballot in batch:
+        ballot.my_votes = dict(Counter(idea_id for _slot, idea_id, _idea_slot, _cid in held[ballot.participant_id]))
+    for room in rooms.values():
+        if room.counts_visible:
+            in_room = [b for b in batch if b.ideathon_id == room.id]
+            counts = vote_counts(room, {b.idea_id for b in in_room})
+            for ballot in in_room:
+                ballot.counts = {ballot.idea_id: counts.get(ballot.idea_id, 0)}
+
+
+class _AlreadyCounted(Exception):
+    pass
+
+
+def _place(ideathon: Ideathon | None, idea, ballot: Ballot, mine: list) -> dict:
+    """The rules for one dot, against the participant's dots so far (`mine`, updated in place)."""
+    if ideathon is None or not ideathon.voting:
+        raise VoteError(_l("La votación no está abierta en este momento."))
+    if any(cid == ballot.client_id for _slot, _idea, _idea_slot, cid in mine):
+        raise _AlreadyCounted
+    if idea is None or idea.ideathon_id != ideathon.id or idea.status != IdeaStatus.VISIBLE:
+        raise VoteError(_l("Esa idea no se puede votar."), 422)
+    if not ideathon.self_votes and idea.participant_id == ballot.participant_id:
+        raise VoteError(_l("En esta sala no se votan las ideas propias."))
+    if len(mine) >= ideathon.dot_budget:
+        raise VoteError(_l("Ya usó todos sus puntos. Puede quitar uno para ponerlo en otra idea."))
+    on_idea = [idea_slot for _slot, idea_id, idea_slot, _cid in mine if idea_id == idea.id]
+    if len(on_idea) >= ideathon.max_dots_per_idea:
+        raise VoteError(ngettext_max(ideathon.max_dots_per_idea))
+    slot = min(set(range(1, ideathon.dot_budget + 1)) - {row[0] for row in mine})
+    idea_slot = min(set(range(1, ideathon.max_dots_per_idea + 1)) - set(on_idea))
+    mine.append((slot, idea.id, idea_slot, ballot.client_id))
+    ballot.placed = True
+    return {"ideathon_id": ideathon.id, "idea_id": idea.id, "participant_id": ballot.participant_id,
+            "slot": slot, "idea_slot": idea_slot, "client_id": ballot.client_id, "created_at": utcnow()}
+
+
+_ballot_box = GroupCommit(_decide)
 
 
 def ngettext_max(n: int):
@@ -135,25 +222,23 @@ def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> Pa
     return tally
 
 
-def _by_client_id(participant: Participant, client_id: str) -> Vote | None:
-    return db.session.scalar(
-        sa.select(Vote).where(Vote.participant_id == participant.id, Vote.client_id == client_id)
-    )
-
-
 def my_votes(participant: Participant | None) -> dict[int, int]:
     """My dots per idea (for my own page and responses only, never for broadcasts)."""
-    if participant is None:
-        return {}
+    return {} if participant is None else my_votes_of(participant.id)
+
+
+def my_votes_of(participant_id: int) -> dict[int, int]:
     rows = db.session.execute(
-        sa.select(Vote.idea_id, sa.func.count(Vote.id)).where(Vote.participant_id == participant.id)
+        sa.select(Vote.idea_id, sa.func.count(Vote.id)).where(Vote.participant_id == participant_id)
         .group_by(Vote.idea_id)
     )
     return {idea_id: n for idea_id, n in rows}
 
 
-def dots_left(ideathon: Ideathon, participant: Participant | None) -> int:
-    return max(0, ideathon.dot_budget - sum(my_votes(participant).values())) if participant else 0
+def dots_left(ideathon: Ideathon, participant: Participant | None, mine: dict[int, int] | None = None) -> int:
+    if participant is None:
+        return 0
+    return max(0, ideathon.dot_budget - sum((my_votes(participant) if mine is None else mine).values()))
 
 
 def paper_votes(ideathon: Ideathon) -> dict[int, int]:

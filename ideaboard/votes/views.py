@@ -2,10 +2,10 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from ..extensions import db, limiter
-from ..ideas.models import Idea
 from ..ideathons.models import Ideathon
 from ..rooms.admission import participant_rate_key, room_and_participant
-from .services import VoteError, cast_vote, dots_left, my_votes, vote_counts, withdraw_vote
+from ..ideas.services import idea_for_card
+from .services import Ballot, VoteError, cast_vote, dots_left, my_votes, vote_counts, withdraw_vote
 
 bp = Blueprint("votes", __name__, url_prefix="/sala/<int:ideathon_id>/votos")
 
@@ -15,24 +15,28 @@ vote_address_limit = limiter.shared_limit(lambda: current_app.config["VOTE_ADDRE
                                           scope="votes-address")
 
 
-def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = None):
-    """My state after a vote: the idea's card as I see it and my dots left (per viewer, never broadcast)."""
+def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = None, ballot: Ballot | None = None):
+    """My state after a vote: the idea's card as I see it and my dots left (per viewer, never broadcast).
+    A placed ballot already carries that state; otherwise it is read now."""
     if not request.headers.get("HX-Request"):
         if error is not None:
             flash(str(error), "error")
         return redirect(url_for("rooms.board", ideathon_id=ideathon.id) + (f"#idea-{idea_id}" if idea_id else ""))
-    idea = db.session.get(Idea, int(idea_id)) if str(idea_id).isdigit() else None
+    idea = idea_for_card(idea_id)
     if idea is None or idea.ideathon_id != ideathon.id:
         abort(error.status if error else 404, description=str(error) if error else None)
-    db.session.refresh(ideathon)
+    if ballot is None:
+        db.session.refresh(ideathon)
+        mine = my_votes(participant)
+        counts = vote_counts(ideathon, {idea.id}) if ideathon.counts_visible else {}
+    else:
+        mine, counts = ballot.my_votes, ballot.counts
     html = render_template(
-        "votes/_my_state.html", ideathon=ideathon, idea=idea, participant=participant, my_votes=my_votes(participant),
-        dots_left=dots_left(ideathon, participant), mine=set(),
-        counts=vote_counts(ideathon, {idea.id}) if ideathon.counts_visible else {},
+        "votes/_my_state.html", ideathon=ideathon, idea=idea, participant=participant, my_votes=mine,
+        dots_left=dots_left(ideathon, participant, mine), mine=set(), counts=counts,
         message=str(error) if error else None,
     )
     return html, 409 if error else 200
-
 
 
 @bp.route("", methods=["POST"])
@@ -43,10 +47,10 @@ def cast(ideathon_id: int):
     ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
     try:
-        cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
+        ballot = cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
     except VoteError as error:
         return _refused(ideathon, participant, idea_id, error)
-    return _answer(ideathon, participant, idea_id)
+    return _answer(ideathon, participant, idea_id, ballot=ballot)
 
 
 def _refused(ideathon, participant, idea_id, error: VoteError):

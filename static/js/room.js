@@ -9,7 +9,7 @@
      toggling .is-mine, since broadcast fragments are the same for everyone.
    - A post that fails for lack of connection keeps its text and is sent again with the same
      client_id, so it is stored once: on reconnect, or after a few seconds if the socket stayed up
-     (then no reconnection would come).
+     (then no reconnection would come). A 503 (server busy) is sent again after its Retry-After.
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
      phone's clock from the moment it arrived, so a wrong clock does not matter. */
@@ -136,6 +136,22 @@
   socket.on("presence", function (message) { upsert(message.html); });
   socket.on("votes", function (message) { upsert(message.html); });
 
+  function keepUnsent(form, delay) {
+    unsent.add(form);
+    showBanner(true);
+    // Connected: no "connect" will come to send it, so try again shortly (and again if it fails).
+    if (socket.connected && !retryTimer) { retryTimer = setTimeout(sendUnsent, delay || RETRY_MS); }
+  }
+
+  // A busy server (503) asks to be asked again: the form goes back in the queue, untouched.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.elt;
+    var xhr = event.detail.xhr;
+    if (!xhr || xhr.status !== 503 || !form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
+    event.detail.shouldSwap = false;
+    keepUnsent(form, 1000 * (Number(xhr.getResponseHeader("Retry-After")) || RETRY_MS / 1000));
+  });
+
   document.body.addEventListener("htmx:afterRequest", function (event) {
     var form = event.detail.elt;
     if (!form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
@@ -149,12 +165,7 @@
   });
   document.body.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
-    if (form.hasAttribute && form.hasAttribute("data-upsert")) {
-      unsent.add(form);
-      showBanner(true);
-      // Connected: no "connect" will come to send it, so try again shortly (and again if it fails).
-      if (socket.connected && !retryTimer) { retryTimer = setTimeout(sendUnsent, RETRY_MS); }
-    }
+    if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form); }
   });
 
   startTimer();

@@ -124,12 +124,19 @@ class Swarm:
         client_id = str(uuid.uuid4())
         sent = time.monotonic()
         outcome = {"i": i, "idea": idea, "client_id": client_id, "at": at, "sent": sent}
+        outcome["retries"] = 0
         try:
-            async with session.post(f"{base}/sala/{self.config['room']}/votos",
-                                    data={"idea_id": str(idea), "client_id": client_id},
-                                    headers={"X-CSRFToken": self.csrf[i], "HX-Request": "true", "Origin": base}) as r:
-                await r.read()
-                outcome["status"] = r.status
+            while True:  # as room.js does: a 503 is sent again after its Retry-After, same client_id
+                async with session.post(f"{base}/sala/{self.config['room']}/votos",
+                                        data={"idea_id": str(idea), "client_id": client_id},
+                                        headers={"X-CSRFToken": self.csrf[i], "HX-Request": "true", "Origin": base}) as r:
+                    await r.read()
+                    outcome["status"] = r.status
+                    retry_after = float(r.headers.get("Retry-After") or 3)
+                if outcome["status"] != 503:
+                    break
+                outcome["retries"] += 1
+                await asyncio.sleep(retry_after)
         except Exception as error:  # noqa: BLE001 - counted as an error of this vote
             outcome["status"] = None
             outcome["error"] = f"{type(error).__name__}: {error}"[:200]

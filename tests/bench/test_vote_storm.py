@@ -362,6 +362,7 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
         "first_send_to_last_answer_s": round(window, 2),
         "last_answer_after_last_tap_s": round(last_answer - last_tap, 2),
         "errors": len(errors), "statuses": statuses,
+        "retried_503": sum(1 for o in outcomes if o.get("retries")), "retries_503": sum(o.get("retries", 0) for o in outcomes),
         "error_examples": [{k: o.get(k) for k in ("status", "error")} for o in errors[:5]],
         **spread([o["answered"] - o["sent"] for o in accepted], "answer"),
         **spread([o["sent"] - o["at"] for o in outcomes], "send_lag"),
@@ -407,7 +408,7 @@ def _report(row: dict) -> None:
     db = row["db"]
     print(f"\nBENCH vote storm {row['case']}: {row['votes_accepted']}/{row['votes_sent']} accepted, "
           f"{row['accepted_per_s']} /s over {row['first_send_to_last_answer_s']} s (offered {row['offered_per_s']} /s), "
-          f"errors {row['errors']} {row['statuses']}; answer p50/p95/max {row['answer_p50_ms']}/{row['answer_p95_ms']}/"
+          f"errors {row['errors']} {row['statuses']}, 503 retried {row['retried_503']}; answer p50/p95/max {row['answer_p50_ms']}/{row['answer_p95_ms']}/"
           f"{row['answer_max_ms']} ms; last answer {row['last_answer_after_last_tap_s']} s after the last tap; "
           f"convergence p50/p95/max after the last answer {row['convergence_p50_ms']}/{row['convergence_p95_ms']}/"
           f"{row['convergence_max_ms']} ms, after the last tap {row['convergence_after_tap_p50_ms']}/"

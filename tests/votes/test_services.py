@@ -35,7 +35,7 @@ def test_budget_and_dots_left(app, room):
     beto = join_room(room)
     assert dots_left(room, beto) == 3
     for idea in room.ideas:
-        assert cast_vote(room, beto, idea_id=idea.id, client_id=cid())
+        assert cast_vote(room, beto, idea_id=idea.id, client_id=cid()).placed
     assert dots_left(room, beto) == 0
     with pytest.raises(VoteError, match="Ya usó todos sus puntos"):
         cast_vote(room, beto, idea_id=room.ideas[0].id, client_id=cid())
@@ -70,8 +70,8 @@ def test_several_dots_per_idea_when_the_room_allows(app, open_room):
 def test_a_repeated_request_is_answered_with_the_current_state(app, room):
     beto = join_room(room)
     tap = cid()
-    assert cast_vote(room, beto, idea_id=room.ideas[0].id, client_id=tap) is True
-    assert cast_vote(room, beto, idea_id=room.ideas[0].id, client_id=tap) is False
+    assert cast_vote(room, beto, idea_id=room.ideas[0].id, client_id=tap).placed is True
+    assert cast_vote(room, beto, idea_id=room.ideas[0].id, client_id=tap).placed is False
     assert votes_in_db() == 1
 
 
@@ -124,3 +124,53 @@ def test_paper_tallies_add_to_phone_votes_and_only_moderators_enter_them(app, ro
         with pytest.raises(VoteError):
             record_paper_tally(room, idea_id=room.ideas[0].id, votes=bad, actor=room.created_by)
     assert room.ideas[0].id not in vote_counts(room)
+
+
+def test_ballots_decided_together_follow_the_same_rules(app, room):
+    """A batch (what a storm of votes becomes) is decided in order, as if one by one: a double tap
+    inside the batch counts once, the budget holds across the batch, rooms and ideas are checked."""
+    from ideaboard.votes.services import Ballot, _decide
+
+    beto, carla = join_room(room), join_room(room)
+    tap = cid()
+    batch = [
+        Ballot(room.id, beto.id, room.ideas[0].id, tap),
+        Ballot(room.id, beto.id, room.ideas[0].id, tap),  # the double tap
+        Ballot(room.id, beto.id, room.ideas[1].id, cid()),
+        Ballot(room.id, beto.id, room.ideas[2].id, cid()),
+        Ballot(room.id, beto.id, room.ideas[2].id, cid()),  # over budget by now
+        Ballot(room.id, carla.id, room.ideas[0].id, cid()),
+        Ballot(room.id, carla.id, 999999, cid()),  # no such idea
+    ]
+    _decide(batch)
+    assert [b.placed for b in batch] == [True, False, True, True, False, True, False]
+    assert [b.error and str(b.error) for b in batch] == [
+        None, None, None, None, "Ya usó todos sus puntos. Puede quitar uno para ponerlo en otra idea.", None,
+        "Esa idea no se puede votar.",
+    ]
+    expected_beto = {idea.id: 1 for idea in room.ideas}
+    assert batch[3].my_votes == expected_beto == my_votes(beto)
+    assert batch[5].my_votes == {room.ideas[0].id: 1} == my_votes(carla)
+    assert batch[0].counts == {room.ideas[0].id: 2}  # counts shown in this room: read in the same transaction
+    assert votes_in_db() == 4
+
+
+def test_ballots_of_a_room_not_voting_are_refused_and_nothing_is_stored(app, room):
+    from ideaboard.votes.services import Ballot, _decide
+
+    beto = join_room(room)
+    change_phase(room, "closed", actor=room.created_by)
+    batch = [Ballot(room.id, beto.id, room.ideas[0].id, cid())]
+    _decide(batch)
+    assert str(batch[0].error) == "La votación no está abierta en este momento." and not batch[0].placed
+    assert votes_in_db() == 0
+
+
+def test_hidden_counts_never_travel_with_a_ballot(app, open_room):
+    room = open_room(themes=[("Agua", "water")])
+    update_settings(room, actor=room.created_by, silent_ideas=False, hidden_counts=True, dot_budget=3,
+                    max_dots_per_idea=1, self_votes=False, cards_only=False)
+    idea, _ = post_idea(room, join_room(room), theme_id=room.themes[0].id, text="Una", client_id=cid())
+    change_phase(room, "voting", actor=room.created_by)
+    ballot = cast_vote(room, join_room(room), idea_id=idea.id, client_id=cid())
+    assert ballot.placed and ballot.counts == {} and ballot.my_votes == {idea.id: 1}
