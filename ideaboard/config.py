@@ -36,7 +36,9 @@ class Config:
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
 
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every answer (each costs a trip to the limit store, and Flask-Limiter
+    # would turn every Retry-After into the limit's window); a 429 says when to retry (errors.py).
+    RATELIMIT_HEADERS_ENABLED = False
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 

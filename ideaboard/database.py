@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event
 
 from .extensions import db
 
@@ -86,6 +86,21 @@ def write():
         _write_depth.reset(token)
         if lock:
             lock.release()
+
+
+def use_own_connection() -> None:
+    """Pin this app context's session to a one-connection engine of its own, for background work
+    (the count flusher): it then never queues behind a crowd of requests for a pooled connection,
+    and the counts keep flowing while votes pour in. SQLite has no pool to queue in."""
+    from flask import current_app
+
+    if db.engine.dialect.name == "sqlite":
+        return
+    engine = current_app.extensions.get("ideaboard_background_engine")
+    if engine is None:
+        engine = create_engine(db.engine.url, pool_size=1, max_overflow=0, pool_pre_ping=True)
+        current_app.extensions["ideaboard_background_engine"] = engine
+    db.session().info["engine"] = engine
 
 
 def end_read() -> None:

@@ -7,7 +7,7 @@ from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 MESSAGES = {
     400: (_l("Solicitud no válida"), _l("No pudimos entender lo que se envió. Revise los datos e intente de nuevo.")),
@@ -49,15 +49,20 @@ def init_app(app: Flask) -> None:
             return error
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
         custom = error.description if error.description != type(error).description else None
-        return render_error(error.code, custom)
+        html, code, *headers = render_error(error.code, custom)
+        headers = headers[0] if headers else {}
+        limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
+        retry_after = getattr(error, "retry_after", None) or (limit.get_expiry() if limit is not None else None)
+        if retry_after:
+            headers["Retry-After"] = str(retry_after)
+        return html, code, headers
 
     @app.errorhandler(sa_exc.TimeoutError)
     def overloaded(error):
         # Every pooled database connection stayed busy: say so at once and ask for a retry
         # (room.js sends the same form again, and its client_id keeps it from counting twice).
         app.logger.warning("overloaded: %s", error)
-        html, code, *headers = render_error(503)
-        return html, code, {**(headers[0] if headers else {}), "Retry-After": str(RETRY_AFTER_SECONDS)}
+        return http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
     @app.errorhandler(InternalServerError)
     def server_error(error):

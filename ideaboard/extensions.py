@@ -6,6 +6,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
@@ -24,7 +25,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Session(FlaskSession):
+    """Flask-SQLAlchemy's session; `info["engine"]` pins one to an engine of its own
+    (database.use_own_connection)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        return self.info.get("engine") or super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

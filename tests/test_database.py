@@ -61,3 +61,21 @@ def test_sqlite_is_in_wal_mode_with_foreign_keys(app):
         pytest.skip("SQLite pragmas")
     assert db.session.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
     assert db.session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_background_work_reads_on_a_connection_of_its_own(app):
+    """The count flusher must not queue behind a crowd of requests for a pooled connection."""
+    from ideaboard.database import use_own_connection
+    from ideaboard.municipalities.models import Municipality
+
+    with app.app_context():
+        use_own_connection()
+        bind = db.session.get_bind()
+        assert db.session.scalar(sa.select(sa.func.count(Municipality.code))) == 340
+        if db.engine.dialect.name == "sqlite":
+            assert bind is db.engine  # no pool to queue in
+        else:
+            assert bind is not db.engine and bind.pool.size() == 1
+            assert bind.pool.checkedout() == 1 and db.engine.pool.checkedout() == 0
+    with app.app_context():
+        assert db.session.get_bind() is db.engine  # only the session that asked for it

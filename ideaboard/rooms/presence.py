@@ -98,6 +98,7 @@ def redis_client():
 def run_flusher(app) -> None:
     """The per-process loop that coalesces presence and vote counts (a Socket.IO background
     task): at most one message of each kind per room every FLUSH_INTERVAL."""
+    from ..database import use_own_connection
     from ..extensions import socketio
     from ..votes.tallies import tallies
 
@@ -107,8 +108,9 @@ def run_flusher(app) -> None:
         socketio.sleep(FLUSH_INTERVAL)
         if not (presence.dirty or presence.rooms or tallies.dirty):
             continue
-        with app.app_context():  # a fresh database session for each round
+        with app.app_context():  # a fresh database session for each round, on a connection of its own
             try:
+                use_own_connection()
                 presence.flush(redis)
                 tallies.flush()
             except Exception:  # noqa: BLE001 - the loop must outlive a failed flush

@@ -67,6 +67,7 @@ def test_failed_codes_are_limited_to_ten_per_ten_minutes(client, auth, open_room
         assert client.get("/s/ZZZZZZ").status_code in (404,)
     blocked = client.get("/s/ZZZZZZ")
     assert blocked.status_code == 429 and "Demasiados intentos" in blocked.get_data(as_text=True)
+    assert blocked.headers["Retry-After"] == "600"  # the limit's window: when trying again can work
     assert client.get(f"/s/{room.room_code}").status_code == 429  # slowed down, even for a right code
 
 

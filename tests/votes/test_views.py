@@ -178,3 +178,21 @@ def test_phase_change_reaches_every_screen_with_a_resync(app, client, open_room,
     payload = changes[0]["args"][0]
     assert payload["resync"] is True and payload["seq"] == room.room_seq
     assert 'data-phase="voting"' in payload["html"] and 'id="timer"' in payload["html"]
+
+
+def test_no_free_database_connection_is_a_503_not_a_500(app, client, voting_room, join, monkeypatch):
+    import sqlalchemy.exc
+
+    from ideaboard.votes import views
+
+    room, ideas = voting_room
+    join(client, room)
+    start_voting(room)
+
+    def pool_exhausted(*args, **kwargs):
+        raise sqlalchemy.exc.TimeoutError("QueuePool limit of size 5 overflow 10 reached")
+
+    monkeypatch.setattr(views, "cast_vote", pool_exhausted)
+    response = vote(client, room, ideas[0])
+    assert response.status_code == 503 and response.headers["Retry-After"] == "2"
+    assert "Hay mucha actividad" in response.get_data(as_text=True)
