@@ -306,13 +306,14 @@ def _checked_survey(survey: dict) -> dict:
     return {"age_band": age_band, "gender": gender, "community": community, "first_time": first[first_time]}
 
 
-def participant_by_token(ideathon: Ideathon, token: str | None) -> Participant | None:
-    """The participant behind a cookie's token, unless their join card was annulled."""
+def participant_by_token(ideathon_id: int, token: str | None) -> Participant | None:
+    """The participant behind a cookie's token in a room, with the room and their join card in
+    the same query; None if their card was annulled."""
     if not token:
         return None
     participant = db.session.scalar(
-        sa.select(Participant).options(joinedload(Participant.card))
-        .where(Participant.token == token, Participant.ideathon_id == ideathon.id)
+        sa.select(Participant).options(joinedload(Participant.card), joinedload(Participant.ideathon))
+        .where(Participant.token == token, Participant.ideathon_id == ideathon_id)
     )
     if participant is not None and participant.card is not None and participant.card.is_revoked:
         return None

@@ -264,9 +264,9 @@ def vote_counts(ideathon: Ideathon, idea_ids=None) -> dict[int, int]:
     return counts
 
 
-def ranking(ideathon: Ideathon, limit: int = 10) -> list[tuple[Idea, int]]:
-    """The most voted visible ideas, best first (ties: older first)."""
-    counts = vote_counts(ideathon)
+def ranking(ideathon: Ideathon, limit: int = 10, counts: dict[int, int] | None = None) -> list[tuple[Idea, int]]:
+    """The most voted visible ideas, best first (ties: older first). `counts`: if already read."""
+    counts = vote_counts(ideathon) if counts is None else counts
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE)
     ).all()

@@ -27,10 +27,10 @@ class Tallies:
                 ideathon = db.session.get(Ideathon, room)
                 if ideathon is None or not ideathon.counts_visible:
                     continue  # hidden counts: not one number leaves the server
-                counts = vote_counts(ideathon, idea_ids)
+                counts = vote_counts(ideathon)  # every idea's: the ranking needs them too
                 publish(room, "votes", "votes/_counts.html", ideathon=ideathon,
                         counts={idea_id: counts.get(idea_id, 0) for idea_id in idea_ids},
-                        ranked=ranking(ideathon))
+                        ranked=ranking(ideathon, counts=counts))
             except Exception:
                 # Keep the changed ideas for the next round: a failed flush must not leave
                 # phones on a stale count if no later vote touches those ideas again.

@@ -15,14 +15,15 @@ vote_address_limit = limiter.shared_limit(lambda: current_app.config["VOTE_ADDRE
                                           scope="votes-address")
 
 
-def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = None, ballot: Ballot | None = None):
+def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = None, ballot: Ballot | None = None,
+            idea=None):
     """My state after a vote: the idea's card as I see it and my dots left (per viewer, never broadcast).
     A placed ballot already carries that state; otherwise it is read now."""
     if not request.headers.get("HX-Request"):
         if error is not None:
             flash(str(error), "error")
         return redirect(url_for("rooms.board", ideathon_id=ideathon.id) + (f"#idea-{idea_id}" if idea_id else ""))
-    idea = idea_for_card(idea_id)
+    idea = idea or idea_for_card(idea_id)
     if idea is None or idea.ideathon_id != ideathon.id:
         abort(error.status if error else 404, description=str(error) if error else None)
     if ballot is None:
@@ -46,11 +47,12 @@ def cast(ideathon_id: int):
     """Place a dot. A refusal (no dots left, the limit per idea, voting closed) says why."""
     ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
+    idea = idea_for_card(idea_id) if request.headers.get("HX-Request") else None  # read before waiting to vote
     try:
         ballot = cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
     except VoteError as error:
         return _refused(ideathon, participant, idea_id, error)
-    return _answer(ideathon, participant, idea_id, ballot=ballot)
+    return _answer(ideathon, participant, idea_id, ballot=ballot, idea=idea)
 
 
 def _refused(ideathon, participant, idea_id, error: VoteError):

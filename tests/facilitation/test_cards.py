@@ -58,7 +58,7 @@ def test_revoked_cards_admit_no_one_and_stop_their_participant(app, open_room):
     revoke_card(used, actor=room.created_by)
     with pytest.raises(RoomError, match="anulada"):
         find_card(unused.code)
-    assert participant_by_token(room, person.token) is None
+    assert participant_by_token(room.id, person.token) is None
     with pytest.raises(RoomError, match="ya estaba anulada"):
         revoke_card(used, actor=room.created_by)
 
