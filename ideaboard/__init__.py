@@ -55,13 +55,14 @@ def create_app(config: dict | None = None) -> Flask:
     from .home.views import bp as home_bp
     from .ideas.views import bp as ideas_bp
     from .ideathons.views import bp as ideathons_bp
+    from .moderation.views import bp as moderation_bp
     from .municipalities.views import bp as municipalities_bp
     from .rooms import events  # noqa: F401 - registers the Socket.IO handlers
     from .rooms.views import bp as rooms_bp
     from .votes.views import bp as votes_bp
 
     for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
-                      facilitation_bp):
+                      facilitation_bp, moderation_bp):
         app.register_blueprint(blueprint)
 
     from .ideas.forms import new_client_id

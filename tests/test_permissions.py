@@ -58,6 +58,19 @@ ACCESS = {
     "facilitation.make_cards": PLANNERS,
     "facilitation.revoke": PLANNERS,
     "facilitation.print_cards": PLANNERS,
+    "moderation.live_list": PLANNERS,
+    "moderation.hide": PLANNERS,
+    "moderation.unhide": PLANNERS,
+    "moderation.approve": PLANNERS,
+    "moderation.edit": PLANNERS,
+    "moderation.move": PLANNERS,
+    "moderation.pin": PLANNERS,
+    "moderation.merge": PLANNERS,
+    "moderation.split": PLANNERS,
+    "moderation.mute": PLANNERS,
+    "moderation.unmute": PLANNERS,
+    "moderation.audit": PLANNERS,
+    "moderation.words": PLANNERS,
     "votes.cast": {PARTICIPANT},
     "votes.withdraw": {PARTICIPANT},
     "ideas.post": {PARTICIPANT},
@@ -99,7 +112,8 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
 
     card = create_cards(room, 1, actor=room.created_by)[0]
     values = {"ideathon_id": room.id, "user_id": make_user(Role.MODERATOR).id, "code": room.room_code,
-              "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id}
+              "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id,
+              "participant_id": author.id}
     checked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIPPED:

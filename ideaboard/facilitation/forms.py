@@ -15,6 +15,7 @@ class SettingsForm(FlaskForm):
         NumberRange(1, 10, _l("Entre 1 y 10 puntos."))])
     self_votes = BooleanField(_l("Se puede votar por las ideas propias"))
     cards_only = BooleanField(_l("Solo con tarjeta de entrada (una persona, un voto)"))
+    premoderation = BooleanField(_l("Revisión previa: cada idea nueva espera la aprobación de la moderación"))
 
 
 class CardsForm(FlaskForm):

@@ -21,6 +21,7 @@ from ..rooms.services import (
 from ..votes.services import VoteError, paper_votes, record_paper_tally, vote_counts
 from .forms import CardsForm, PaperIdeaForm, SettingsForm
 from ..database import utcnow
+from ..moderation.views import list_context
 
 bp = Blueprint("facilitation", __name__, url_prefix="/sala/<int:ideathon_id>")
 
@@ -67,12 +68,12 @@ def console(ideathon_id: int):
     paper.theme_id.choices = [(str(t.id), t.name) for t in ideathon.themes]
     cards = cards_of(ideathon)
     return render_template(
-        "facilitation/console.html", ideathon=ideathon, settings=settings, paper=paper,
+        "facilitation/console.html", settings=settings, paper=paper,
         cards_form=CardsForm(), cards=cards, used=sum(1 for c in cards if c.is_used),
         history=phase_history(ideathon), ideas=visible_ideas_by_theme(ideathon),
         # Hidden counts stay hidden here too: this laptop is often the one on the projector.
-        paper_votes=paper_votes(ideathon), counts=vote_counts(ideathon) if ideathon.counts_visible else {},
-        server_now=utcnow(),
+        paper_votes=paper_votes(ideathon),
+        server_now=utcnow(), merge_themes=ideathon.themes, **list_context(ideathon),
     )
 
 
@@ -109,7 +110,7 @@ def settings(ideathon_id: int):
     return _run(ideathon, lambda: update_settings(
         ideathon, actor=current_user, silent_ideas=form.silent_ideas.data, hidden_counts=form.hidden_counts.data,
         dot_budget=form.dot_budget.data, max_dots_per_idea=form.max_dots_per_idea.data,
-        self_votes=form.self_votes.data, cards_only=form.cards_only.data,
+        self_votes=form.self_votes.data, cards_only=form.cards_only.data, premoderation=form.premoderation.data,
     ), _("Ajustes guardados."), "#settings")
 
 

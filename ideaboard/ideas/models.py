@@ -13,6 +13,9 @@ MAX_IDEA_LENGTH = 280
 class IdeaStatus(enum.StrEnum):
     VISIBLE = "visible"
     WITHDRAWN = "withdrawn"  # by its author; kept for the record, shown to no one
+    PENDING = "pending"  # pre-moderation: waiting for a moderator; only its author and moderators see it
+    HIDDEN = "hidden"  # by a moderator, with a public reason; reversible
+    MERGED = "merged"  # consolidated into another idea (merged_into_id); restored if that merge is undone
 
 
 class Idea(db.Model):
@@ -33,18 +36,34 @@ class Idea(db.Model):
     # Written on paper in the hall and typed in by a moderator (then participant_id is empty).
     from_paper: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     entered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Moderation (moderation/services.py; every change is in the audit log too).
+    pinned: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    hidden_reason: Mapped[str | None] = mapped_column(sa.String(200))
+    original_text: Mapped[str | None] = mapped_column(sa.String(MAX_IDEA_LENGTH))  # before a moderator's first edit
+    consolidated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # made by a merge
+    merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
+    flagged_words: Mapped[str | None] = mapped_column(sa.String(200))  # words of the flag list found in it
 
     theme = relationship("Theme")
     participant = relationship("Participant")
+    sources = relationship("Idea", foreign_keys=[merged_into_id], order_by="Idea.id", viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "client_id", name="uq_ideas_participant_client"),
-        sa.CheckConstraint("status IN ('visible', 'withdrawn')", name="status"),
+        sa.CheckConstraint("status IN ('visible', 'withdrawn', 'pending', 'hidden', 'merged')", name="status"),
     )
 
     @property
     def is_visible(self) -> bool:
         return self.status == IdeaStatus.VISIBLE
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == IdeaStatus.PENDING
+
+    @property
+    def edited_by_moderation(self) -> bool:
+        return self.original_text is not None
 
     @property
     def author_name(self) -> str:

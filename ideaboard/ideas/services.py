@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
+from ..moderation.flags import flags_in
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
@@ -57,12 +58,15 @@ def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: s
     try:
         with write():
             _require_collecting(ideathon)
+            _require_not_muted(participant)
             theme = _theme_of(ideathon, theme_id)
             existing = _by_client_id(participant, client_id)
             if existing is not None:
                 return existing, False
+            # Pre-moderation: it waits for a moderator; its author sees it as "waiting for review".
+            status = IdeaStatus.PENDING if ideathon.premoderation else IdeaStatus.VISIBLE
             idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
-                        client_id=client_id, text=text)
+                        client_id=client_id, text=text, status=status.value, flagged_words=flags_in(text))
             db.session.add(idea)
             db.session.flush()
             seq = next_sequence(ideathon)
@@ -80,12 +84,13 @@ def edit_idea(idea: Idea, participant: Participant, *, text: str) -> Idea:
     """The author rewrites their own idea while the room collects ideas."""
     text = _checked_text(text)
     with write():
-        _require_own_visible(idea, participant)
+        _require_own_visible(_locked(idea), participant)
         _require_collecting(idea_ideathon := db.session.get(Ideathon, idea.ideathon_id))
         if idea.text == text:
             return idea
         idea.text = text
         idea.edited_at = utcnow()
+        idea.flagged_words = flags_in(text)
         seq = next_sequence(idea_ideathon)
     broadcasts.idea_changed(idea_ideathon, idea, seq)
     return idea
@@ -94,7 +99,7 @@ def edit_idea(idea: Idea, participant: Participant, *, text: str) -> Idea:
 def withdraw_idea(idea: Idea, participant: Participant) -> Idea:
     """The author takes their own idea off the board while the room collects ideas."""
     with write():
-        _require_own_visible(idea, participant)
+        _require_own_visible(_locked(idea), participant)
         ideathon = db.session.get(Ideathon, idea.ideathon_id)
         _require_collecting(ideathon)
         idea.status = IdeaStatus.WITHDRAWN.value
@@ -119,7 +124,7 @@ def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
             raise IdeaError(_l("En este momento la sala no recibe ideas."), 409)
         theme = _theme_of(ideathon, theme_id)
         idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=None, client_id=str(uuid.uuid4()),
-                    text=text, from_paper=True, entered_by_id=actor.id)
+                    text=text, from_paper=True, entered_by_id=actor.id, flagged_words=flags_in(text))
         db.session.add(idea)
         db.session.flush()
         seq = next_sequence(ideathon)
@@ -127,11 +132,28 @@ def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
     return idea
 
 
+def _locked(idea: Idea) -> Idea:
+    """Lock the idea and re-read it: a moderator may have hidden, merged or edited it meanwhile."""
+    db.session.execute(sa.select(Idea).where(Idea.id == idea.id).with_for_update()
+                       .execution_options(populate_existing=True))
+    return idea
+
+
 def _require_own_visible(idea: Idea, participant: Participant) -> None:
     if idea.participant_id != participant.id:
         raise IdeaError(_l("Solo puede cambiar sus propias ideas."), 403)
-    if not idea.is_visible:
+    if idea.status == IdeaStatus.HIDDEN:
+        raise IdeaError(_l("La moderación ocultó esta idea: ya no se puede cambiar."), 409)
+    if idea.status == IdeaStatus.MERGED:
+        raise IdeaError(_l("La moderación unió esta idea con otras parecidas: ya no se puede cambiar."), 409)
+    if idea.status not in (IdeaStatus.VISIBLE, IdeaStatus.PENDING):
         raise IdeaError(_l("Esa idea ya fue retirada."), 409)
+
+
+def _require_not_muted(participant: Participant) -> None:
+    muted = db.session.scalar(sa.select(Participant.muted_at).where(Participant.id == participant.id))
+    if muted is not None:
+        raise IdeaError(_l("La moderación pausó sus publicaciones en esta sala."), 403)
 
 
 def _theme_of(ideathon: Ideathon, theme_id) -> Theme:
@@ -171,13 +193,17 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
 
     During silent brainstorming a participant sees only their own ideas.
     """
-    query = sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE.value)
+    mine = Idea.participant_id == (viewer.id if viewer else -1)
+    shown = Idea.status == IdeaStatus.VISIBLE.value
     if ideathon.ideas_are_private and not staff:
-        query = query.where(Idea.participant_id == (viewer.id if viewer else -1))
+        shown = sa.and_(shown, mine)
+    # My own ideas waiting for review (pre-moderation) are on my board, marked as such.
+    query = sa.select(Idea).where(Idea.ideathon_id == ideathon.id,
+                                  sa.or_(shown, sa.and_(mine, Idea.status == IdeaStatus.PENDING.value)))
     rows = db.session.scalars(
         query
-        .options(sa.orm.selectinload(Idea.participant))
-        .order_by(Idea.created_at.desc(), Idea.id.desc())
+        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources))
+        .order_by(Idea.pinned.desc(), Idea.created_at.desc(), Idea.id.desc())
     )
     grouped: dict[int, list[Idea]] = {theme.id: [] for theme in ideathon.themes}
     for idea in rows:
@@ -186,9 +212,16 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
 
 
 def count_visible(theme_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Idea.id)).where(Idea.theme_id == theme_id, Idea.status == IdeaStatus.VISIBLE.value)
-    )
+    return theme_counts({theme_id})[theme_id]
+
+
+def theme_counts(theme_ids) -> dict[int, int]:
+    """Visible ideas per theme, for these themes (0 for an empty one)."""
+    theme_ids = set(theme_ids)
+    rows = db.session.execute(
+        sa.select(Idea.theme_id, sa.func.count(Idea.id))
+        .where(Idea.theme_id.in_(theme_ids), Idea.status == IdeaStatus.VISIBLE.value).group_by(Idea.theme_id))
+    return {theme_id: 0 for theme_id in theme_ids} | dict(rows.all())
 
 
 def idea_ids_of(participant: Participant | None) -> set[int]:

@@ -47,7 +47,7 @@ def post(ideathon_id: int):
         return redirect(_board_url(ideathon, idea.theme_id))
     fresh = IdeaForm.blank(idea.theme_id)
     html = render_template("ideas/_posted.html", ideathon=ideathon, theme=idea.theme, form=fresh, idea=idea,
-                           count=count_visible(idea.theme_id), mine={idea.id})
+                           theme_counts={idea.theme_id: count_visible(idea.theme_id)}, mine={idea.id})
     return html, 200, {"X-Idea-Id": str(idea.id)}
 
 

@@ -84,6 +84,8 @@ class Ideathon(db.Model):
     max_dots_per_idea: Mapped[int] = mapped_column(default=1, server_default="1")
     self_votes: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     cards_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Pre-moderation: new ideas wait for a moderator's approval before the room sees them.
+    premoderation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The countdown of the current phase: one end time, kept by the server (naive UTC).
     timer_ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -33,16 +33,28 @@ def publish(ideathon_id: int, event: str, template: str, payload: dict | None = 
                 socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))
 
 
-def idea_changed(ideathon, idea, seq: int) -> None:
-    """A new, edited or withdrawn idea, with its theme's new count. During silent brainstorming
-    only its author and the moderators receive it; the others get it at the reveal."""
-    from ..ideas.services import count_visible
+def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] = ()) -> None:
+    """Ideas that came, changed or left the board: one message, one sequence number, with the
+    counts of their themes. Ideas waiting for review (pre-moderation), and during silent
+    brainstorming every idea, reach only their authors and the moderators; the rest of the room
+    gets the same sequence number without them (no gap, no re-fetch). The moderators' consoles
+    also get the ideas' rows. `moved`: (idea id, the theme it left) of ideas moved to another theme."""
+    from ..ideas.services import theme_counts
 
-    audiences = ("room",)
-    if ideathon.ideas_are_private:
-        audiences = ("staff",) + ((f"p{idea.participant_id}",) if idea.participant_id else ())
-    publish(ideathon.id, "change", "ideas/_idea_change.html", {"seq": seq}, audiences=audiences,
-            ideathon=ideathon, idea=idea, count=count_visible(idea.theme_id), counts={})
+    counts = theme_counts({idea.theme_id for idea in ideas} | {theme_id for _idea, theme_id in moved})
+    context = {"ideathon": ideathon, "ideas": ideas, "theme_counts": counts, "counts": {},
+               "moved": {idea_id for idea_id, _theme in moved}}
+    private = [idea for idea in ideas if idea.is_pending or (ideathon.ideas_are_private and idea.is_visible)]
+    if private:
+        authors = tuple(sorted({f"p{idea.participant_id}" for idea in private if idea.participant_id}))
+        publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, audiences=("staff", *authors),
+                public=False, **context)
+    publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, public=True, **context)
+    publish(ideathon.id, "moderation", "moderation/_rows.html", audiences=("staff",), **context)
+
+
+def idea_changed(ideathon, idea, seq: int) -> None:
+    ideas_changed(ideathon, [idea], seq)
 
 
 def room_changed(ideathon, seq: int) -> None:

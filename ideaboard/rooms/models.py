@@ -24,6 +24,7 @@ class Participant(db.Model):
     token: Mapped[str] = mapped_column(sa.String(64), unique=True, default=new_participant_token)
     nickname: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    muted_at: Mapped[datetime | None] = mapped_column(sa.DateTime)  # a moderator stopped their posting
 
     ideathon = relationship("Ideathon")
     card = relationship("JoinCard", primaryjoin="JoinCard.participant_id == Participant.id", uselist=False,

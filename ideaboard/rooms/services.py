@@ -127,7 +127,8 @@ def clear_timer(ideathon: Ideathon, *, actor: User) -> Ideathon:
 
 
 def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidden_counts: bool,
-                    dot_budget, max_dots_per_idea, self_votes: bool, cards_only: bool) -> Ideathon:
+                    dot_budget, max_dots_per_idea, self_votes: bool, cards_only: bool,
+                    premoderation: bool = False) -> Ideathon:
     """Change how the room works. Voting rules are fixed once voting has started."""
     _require_moderator(ideathon, actor)
     try:
@@ -152,6 +153,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
         ideathon.max_dots_per_idea = max_dots_per_idea
         ideathon.self_votes = bool(self_votes)
         ideathon.cards_only = bool(cards_only)
+        ideathon.premoderation = bool(premoderation)
         seq = next_sequence(ideathon)
     broadcasts.room_changed(ideathon, seq)
     return ideathon

@@ -116,8 +116,10 @@ def _decide_together(batch: list[Ballot]) -> None:
         held[row.participant_id].append((row.slot, row.idea_id, row.idea_slot, row.client_id))
     ideas = {
         idea.id: idea for idea in db.session.execute(
+            # FOR SHARE: a merge or a hide of one of these ideas waits for this batch, and this batch
+            # for it, so no dot lands on an idea a moderator has just taken off the board.
             sa.select(Idea.id, Idea.ideathon_id, Idea.status, Idea.participant_id)
-            .where(Idea.id.in_({b.idea_id for b in batch}))
+            .where(Idea.id.in_({b.idea_id for b in batch})).with_for_update(read=True)
         )
     }
     new_votes = []
@@ -152,6 +154,8 @@ def _place(ideathon: Ideathon | None, idea, ballot: Ballot, mine: list) -> dict:
         raise VoteError(_l("La votación no está abierta en este momento."))
     if any(cid == ballot.client_id for _slot, _idea, _idea_slot, cid in mine):
         raise _AlreadyCounted
+    if idea is not None and idea.status == IdeaStatus.MERGED:
+        raise VoteError(_l("La moderación unió esta idea con otras parecidas: vote por la idea unida."))
     if idea is None or idea.ideathon_id != ideathon.id or idea.status != IdeaStatus.VISIBLE:
         raise VoteError(_l("Esa idea no se puede votar."), 422)
     if not ideathon.self_votes and idea.participant_id == ballot.participant_id:

@@ -11,6 +11,7 @@
      client_id, so it is stored once: on reconnect, or after a few seconds if the socket stayed up
      (then no reconnection would come). A 503 (server busy) is sent again after its Retry-After.
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
+   - "moderation" messages (moderators only) carry the rows of the console's live list.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
      phone's clock from the moment it arrived, so a wrong clock does not matter. */
 (function () {
@@ -135,6 +136,7 @@
   });
   socket.on("presence", function (message) { upsert(message.html); });
   socket.on("votes", function (message) { upsert(message.html); });
+  socket.on("moderation", function (message) { upsert(message.html); });
 
   function keepUnsent(form, delay) {
     unsent.add(form);

@@ -1,0 +1,1 @@
+"""Live moderation: hide, edit, move, pin, mute, pre-moderation, merge and split, flags, audit log."""
