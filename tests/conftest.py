@@ -79,6 +79,15 @@ def _empty_tables() -> None:
                 conn.execute(table.delete())
 
 
+def _default_flag_words() -> None:
+    """The flag list as migration 0004 ships it (emptied with the other tables between tests)."""
+    from ideaboard.moderation.flags import DEFAULT_WORDS
+    from ideaboard.moderation.models import FlagWord
+
+    db.session.add_all(FlagWord(word=word) for word in DEFAULT_WORDS)
+    db.session.commit()
+
+
 class IsolatedClient(FlaskClient):
     """A test client whose every request runs in its own app context, as in production.
 
@@ -102,6 +111,7 @@ def app(migrated):
     app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
+        _default_flag_words()
         limiter.reset()
         presence.reset()
         tallies.reset()

@@ -11,6 +11,10 @@ from ..extensions import db
 from .models import FlagWord
 
 MAX_WORDS = 500
+# What the list ships with (migration 0004 loads the same words): insults and slurs common in
+# Guatemala. Coordinators edit it at /moderacion/palabras.
+DEFAULT_WORDS = ["idiota", "estúpido", "estúpida", "imbécil", "pendejo", "pendeja", "mierda", "puta", "puto",
+                 "hijueputa", "cerote", "culero", "maricón", "cabrón", "verga", "malparido", "chinga"]
 
 
 def fold(text: str) -> str:

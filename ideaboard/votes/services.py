@@ -33,7 +33,8 @@ class VoteError(ValueError):
 
 def _lock(participant: Participant) -> None:
     """Serialise this participant's votes (PostgreSQL row lock; SQLite is serialised already)."""
-    db.session.execute(sa.select(Participant.id).where(Participant.id == participant.id).with_for_update())
+    db.session.execute(sa.select(Participant.id).where(Participant.id == participant.id)
+                       .with_for_update(key_share=True))
 
 
 def _require_voting(ideathon: Ideathon) -> None:
@@ -106,7 +107,10 @@ def _decide_together(batch: list[Ballot]) -> None:
             sa.select(Ideathon).where(Ideathon.id.in_(room_ids)).execution_options(populate_existing=True))
     }
     db.session.execute(
-        sa.select(Participant.id).where(Participant.id.in_(participant_ids)).order_by(Participant.id).with_for_update()
+        # FOR NO KEY UPDATE: it serialises the batch's participants' votes without blocking the
+        # foreign-key checks of a concurrent merge that records their dots (which would deadlock).
+        sa.select(Participant.id).where(Participant.id.in_(participant_ids)).order_by(Participant.id)
+        .with_for_update(key_share=True)
     )
     held: dict[int, list[tuple[int, int, int, str]]] = {pid: [] for pid in participant_ids}
     for row in db.session.execute(
@@ -117,9 +121,10 @@ def _decide_together(batch: list[Ballot]) -> None:
     ideas = {
         idea.id: idea for idea in db.session.execute(
             # FOR SHARE: a merge or a hide of one of these ideas waits for this batch, and this batch
-            # for it, so no dot lands on an idea a moderator has just taken off the board.
+            # for it, so no dot lands on an idea a moderator has just taken off the board. In id
+            # order, as moderation locks them: two transactions never wait for each other.
             sa.select(Idea.id, Idea.ideathon_id, Idea.status, Idea.participant_id)
-            .where(Idea.id.in_({b.idea_id for b in batch})).with_for_update(read=True)
+            .where(Idea.id.in_({b.idea_id for b in batch})).order_by(Idea.id).with_for_update(read=True)
         )
     }
     new_votes = []
