@@ -10,7 +10,6 @@ from ..accounts import role_required
 from ..extensions import db
 from ..ideas.services import IdeaError, post_paper_idea, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
 from ..rooms.addresses import public_base_url
 from ..rooms.codes import display_code
 from ..rooms.models import JoinCard
@@ -18,21 +17,12 @@ from ..rooms.services import (
     RoomError, change_phase, clear_timer, create_cards, phase_history, reveal_ideas, revoke_card, set_timer,
     update_settings, cards_of,
 )
-from ..votes.services import VoteError, paper_votes, record_paper_tally, vote_counts
+from ..votes.services import VoteError, paper_votes, record_paper_tally
 from .forms import CardsForm, PaperIdeaForm, SettingsForm
 from ..database import utcnow
-from ..moderation.views import list_context
+from ..moderation.views import list_context, moderated
 
 bp = Blueprint("facilitation", __name__, url_prefix="/sala/<int:ideathon_id>")
-
-
-def _moderated(ideathon_id: int) -> Ideathon:
-    ideathon = db.session.get(Ideathon, ideathon_id)
-    if ideathon is None:
-        abort(404)
-    if not can_moderate(current_user, ideathon):
-        abort(403)
-    return ideathon
 
 
 def _back(ideathon: Ideathon, anchor: str = ""):
@@ -62,7 +52,7 @@ def _run(ideathon: Ideathon, action, success: str, anchor: str = ""):
 @role_required()
 def console(ideathon_id: int):
     """The moderator's console: phase, timer, settings, join cards and paper entries."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     settings = SettingsForm(obj=ideathon)
     paper = PaperIdeaForm()
     paper.theme_id.choices = [(str(t.id), t.name) for t in ideathon.themes]
@@ -81,7 +71,7 @@ def console(ideathon_id: int):
 @role_required()
 def phase(ideathon_id: int):
     """Move the room to its next phase."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     to = request.form.get("to", "")
     return _run(ideathon, lambda: change_phase(ideathon, to, actor=current_user), _("Fase cambiada."))
 
@@ -90,7 +80,7 @@ def phase(ideathon_id: int):
 @role_required()
 def timer(ideathon_id: int):
     """Start, extend or stop the countdown of the current phase."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     mode = request.form.get("mode", "set")
     if mode == "clear":
         return _run(ideathon, lambda: clear_timer(ideathon, actor=current_user), _("Temporizador detenido."), "#timer-controls")
@@ -103,7 +93,7 @@ def timer(ideathon_id: int):
 @role_required()
 def settings(ideathon_id: int):
     """Change the room's settings (voting rules are fixed once voting starts)."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     form = SettingsForm()
     if not form.validate_on_submit():
         return _refuse_form(ideathon, form, "#settings")
@@ -118,7 +108,7 @@ def settings(ideathon_id: int):
 @role_required()
 def reveal(ideathon_id: int):
     """End silent brainstorming: everyone sees every idea."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     return _run(ideathon, lambda: reveal_ideas(ideathon, actor=current_user), _("Ideas reveladas a toda la sala."))
 
 
@@ -126,7 +116,7 @@ def reveal(ideathon_id: int):
 @role_required()
 def paper_idea(ideathon_id: int):
     """Type in an idea written on paper."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     form = PaperIdeaForm()
     if not form.validate_on_submit():
         abort(400)
@@ -138,7 +128,7 @@ def paper_idea(ideathon_id: int):
 @role_required()
 def paper_tally(ideathon_id: int):
     """Enter the dots counted on a paper wall for one idea."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     return _run(ideathon, lambda: record_paper_tally(ideathon, idea_id=request.form.get("idea_id"),
                                                      votes=request.form.get("votes"), actor=current_user),
                 _("Conteo en papel registrado."), "#tallies")
@@ -148,7 +138,7 @@ def paper_tally(ideathon_id: int):
 @role_required()
 def make_cards(ideathon_id: int):
     """Make a batch of join cards, then print them."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     form = CardsForm()
     if not form.validate_on_submit():
         return _refuse_form(ideathon, form, "#cards")
@@ -160,7 +150,7 @@ def make_cards(ideathon_id: int):
 @role_required()
 def revoke(ideathon_id: int, card_id: int):
     """Annul a join card (lost, or given to the wrong person)."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     card = db.session.get(JoinCard, card_id)
     if card is None or card.ideathon_id != ideathon.id:
         abort(404)
@@ -172,7 +162,7 @@ def revoke(ideathon_id: int, card_id: int):
 @role_required()
 def print_cards(ideathon_id: int):
     """A print-ready A4 sheet of the join cards not yet used or annulled, each with its QR code."""
-    ideathon = _moderated(ideathon_id)
+    ideathon = moderated(ideathon_id)
     base = public_base_url()
     cards = [
         (card, display_code(card.code), _qr_data_uri(base + url_for("rooms.scan_card", code=card.code)))
