@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     init_accounts(app)
 
     from .accounts.views import bp as accounts_bp
+    from .archive.views import bp as archive_bp
     from .facilitation.views import bp as facilitation_bp
     from .home.views import bp as home_bp
     from .ideas.views import bp as ideas_bp
@@ -62,7 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .votes.views import bp as votes_bp
 
     for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
-                      facilitation_bp, moderation_bp):
+                      facilitation_bp, moderation_bp, archive_bp):
         app.register_blueprint(blueprint)
 
     from .ideas.forms import new_client_id

@@ -5,6 +5,8 @@ page can appear without someone deciding who may see it.
 """
 import pytest
 
+from ideaboard.extensions import db
+
 from ideaboard.accounts.models import Role
 from tests.conftest import Auth
 
@@ -71,6 +73,14 @@ ACCESS = {
     "moderation.unmute": PLANNERS,
     "moderation.audit": PLANNERS,
     "moderation.words": PLANNERS,
+    "archive.search": PUBLIC,
+    "archive.proposal": PUBLIC,
+    "archive.archived": PUBLIC,
+    "archive.proposals": PLANNERS,
+    "archive.edit": PLANNERS,
+    "archive.delete": PLANNERS,
+    "archive.archive": PLANNERS,
+    "archive.respond": {Role.OFFICIAL},  # an official of the proposal's own municipality (0108 here)
     "votes.cast": {PARTICIPANT},
     "votes.withdraw": {PARTICIPANT},
     "ideas.post": {PARTICIPANT},
@@ -111,9 +121,14 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
     from ideaboard.rooms.services import create_cards
 
     card = create_cards(room, 1, actor=room.created_by)[0]
+    from ideaboard.archive.models import Proposal
+
+    proposal = Proposal(ideathon_id=room.id, municipality_id=room.municipality_id, title="P", problem="p", proposal="p")
+    db.session.add(proposal)
+    db.session.commit()
     values = {"ideathon_id": room.id, "user_id": make_user(Role.MODERATOR).id, "code": room.room_code,
               "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id,
-              "participant_id": author.id}
+              "participant_id": author.id, "proposal_id": proposal.id}
     checked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIPPED:

@@ -88,6 +88,9 @@ class Ideathon(db.Model):
     premoderation: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     # The countdown of the current phase: one end time, kept by the server (naive UTC).
     timer_ends_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    # Archived: the closed board and its proposals are public record and no longer change.
+    archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)

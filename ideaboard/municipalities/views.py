@@ -1,6 +1,7 @@
 """Public municipality pages: all 340 by department, and one municipality's ideathons."""
 from flask import Blueprint, abort, render_template
 
+from ..archive.services import answer_stats, archived_of
 from ..ideathons.services import ideathons_of
 from .models import PILOT_CODES
 from .services import by_department, get_by_code
@@ -23,5 +24,6 @@ def detail(code: str):
     if municipality is None:
         abort(404)
     return render_template(
-        "municipalities/detail.html", municipality=municipality, ideathons=ideathons_of(municipality)
+        "municipalities/detail.html", municipality=municipality, ideathons=ideathons_of(municipality),
+        archived=archived_of(municipality), answers=answer_stats(municipality),
     )

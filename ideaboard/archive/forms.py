@@ -1,0 +1,40 @@
+"""The proposal template and the answer form. The rules (required fields, lengths, choices) are
+checked by archive/services.py, whose messages land on these fields."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+
+from .models import COMPETENCE_LABELS, COST_LABELS, NEXT_STATUSES, STATUS_LABELS, ResponseStatus
+
+
+class ProposalForm(FlaskForm):
+    title = StringField(_l("Título"))
+    problem = TextAreaField(_l("Problema: qué pasa hoy"))
+    proposal = TextAreaField(_l("Propuesta: qué se pide a la municipalidad"))
+    theme_id = SelectField(_l("Tema"), coerce=str, validate_choice=False)
+    place = StringField(_l("Lugar (zona, aldea, caserío, cantón)"))
+    beneficiaries = StringField(_l("Quiénes se benefician"))
+    cost_range = SelectField(_l("Costo estimado"), choices=[(k.value, v) for k, v in COST_LABELS.items()],
+                             validate_choice=False)
+    office = StringField(_l("Oficina municipal responsable"))
+    competence = SelectField(_l("Competencia"), choices=[(k.value, v) for k, v in COMPETENCE_LABELS.items()],
+                             validate_choice=False)
+    idea_ids = SelectMultipleField(_l("Ideas del tablero de las que sale"), coerce=str, validate_choice=False)
+
+    def for_ideathon(self, ideathon, ideas_with_votes):
+        self.theme_id.choices = [("", _l("Sin tema"))] + [(str(t.id), t.name) for t in ideathon.themes]
+        self.idea_ids.choices = [(str(idea.id), f"{idea.text} ({votes})") for idea, votes in ideas_with_votes]
+        return self
+
+    def show_errors(self, errors: dict) -> None:
+        for name, message in errors.items():
+            getattr(self, name).errors = [str(message)]
+
+
+class ResponseForm(FlaskForm):
+    status = SelectField(_l("Nuevo estado"), validate_choice=False)
+    text = TextAreaField(_l("Texto público (en el rechazo, el motivo)"))
+
+    def for_proposal(self, proposal):
+        self.status.choices = [(s.value, STATUS_LABELS[s]) for s in NEXT_STATUSES[ResponseStatus(proposal.status)]]
+        return self

@@ -1,0 +1,179 @@
+"""The archive: moderators write proposals and archive the ideathon; everyone browses and searches
+the archive and follows each proposal's answers; officials answer their municipality's."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..accounts import role_required
+from ..extensions import db
+from ..ideathons.models import Ideathon
+from ..ideathons.services import can_moderate
+from ..municipalities.services import get_by_code
+from ..votes.services import ranking
+from . import services
+from .forms import ProposalForm, ResponseForm
+from .models import STATUS_LABELS, Proposal
+from .search import Filters, search_proposals
+
+bp = Blueprint("archive", __name__)
+
+
+def _ideathon(ideathon_id: int, moderate: bool = False) -> Ideathon:
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    if ideathon is None:
+        abort(404)
+    if moderate and not can_moderate(current_user, ideathon):
+        abort(403)
+    return ideathon
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404)
+    return proposal
+
+
+def _draft(form: ProposalForm) -> services.ProposalDraft:
+    return services.ProposalDraft(**{name: getattr(form, name).data for name in (
+        "title", "problem", "proposal", "theme_id", "place", "beneficiaries", "cost_range", "office", "competence",
+        "idea_ids")})
+
+
+def _board_ideas(ideathon: Ideathon):
+    return ranking(ideathon, limit=500)
+
+
+@bp.route("/ideatones/<int:ideathon_id>/propuestas", methods=["GET", "POST"])
+@role_required()
+def proposals(ideathon_id: int):
+    """Write the closed board up as proposals, then archive the ideathon."""
+    ideathon = _ideathon(ideathon_id, moderate=True)
+    form = ProposalForm().for_ideathon(ideathon, _board_ideas(ideathon))
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            services.draft_proposal(ideathon, _draft(form), actor=current_user)
+        except services.ProposalInvalid as invalid:
+            form.show_errors(invalid.errors)
+            flash(str(invalid), "error")
+            return _proposals_page(ideathon, form), 422
+        except services.ArchiveError as error:
+            if error.status == 403:
+                abort(403)
+            flash(str(error), "error")
+            return _proposals_page(ideathon, form), error.status
+        flash(_("Propuesta guardada."), "success")
+        return redirect(url_for("archive.proposals", ideathon_id=ideathon.id))
+    return _proposals_page(ideathon, form)
+
+
+def _proposals_page(ideathon, form):
+    return render_template("archive/proposals.html", ideathon=ideathon, form=form,
+                           proposals=services.proposals_of(ideathon))
+
+
+@bp.route("/propuestas/<int:proposal_id>/editar", methods=["GET", "POST"])
+@role_required()
+def edit(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    ideathon = _ideathon(proposal.ideathon_id, moderate=True)
+    form = ProposalForm(obj=proposal if request.method == "GET" else None).for_ideathon(ideathon, _board_ideas(ideathon))
+    if request.method == "GET":
+        form.theme_id.data = str(proposal.theme_id or "")
+        form.idea_ids.data = [str(idea.id) for idea in proposal.ideas]
+    elif form.validate_on_submit():
+        try:
+            services.update_proposal(proposal, _draft(form), actor=current_user)
+        except services.ProposalInvalid as invalid:
+            form.show_errors(invalid.errors)
+            flash(str(invalid), "error")
+            return render_template("archive/edit.html", ideathon=ideathon, proposal=proposal, form=form), 422
+        except services.ArchiveError as error:
+            flash(str(error), "error")
+            return redirect(url_for("archive.proposal", proposal_id=proposal.id))
+        flash(_("Propuesta guardada."), "success")
+        return redirect(url_for("archive.proposals", ideathon_id=ideathon.id))
+    else:
+        abort(400)
+    return render_template("archive/edit.html", ideathon=ideathon, proposal=proposal, form=form)
+
+
+@bp.route("/propuestas/<int:proposal_id>/borrar", methods=["POST"])
+@role_required()
+def delete(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    ideathon = _ideathon(proposal.ideathon_id, moderate=True)
+    try:
+        services.delete_proposal(proposal, actor=current_user)
+        flash(_("Propuesta borrada."), "success")
+    except services.ArchiveError as error:
+        flash(str(error), "error")
+    return redirect(url_for("archive.proposals", ideathon_id=ideathon.id))
+
+
+@bp.route("/ideatones/<int:ideathon_id>/archivar", methods=["POST"])
+@role_required()
+def archive(ideathon_id: int):
+    """Archive the ideathon: its board and proposals become public record."""
+    ideathon = _ideathon(ideathon_id, moderate=True)
+    try:
+        services.archive_ideathon(ideathon, actor=current_user)
+    except services.ArchiveError as error:
+        flash(str(error), "error")
+        return redirect(url_for("archive.proposals", ideathon_id=ideathon.id))
+    flash(_("Ideatón archivada: sus propuestas ya son públicas."), "success")
+    return redirect(url_for("archive.archived", ideathon_id=ideathon.id))
+
+
+@bp.route("/ideatones/<int:ideathon_id>/archivo")
+def archived(ideathon_id: int):
+    """An archived ideathon: its proposals ranked by votes, and its board as it was at closing."""
+    ideathon = _ideathon(ideathon_id)
+    if ideathon.archived_at is None:
+        abort(404)
+    return render_template("archive/archived.html", ideathon=ideathon, proposals=services.proposals_of(ideathon),
+                           **services.closing_record(ideathon))
+
+
+@bp.route("/propuestas")
+def search():
+    """Every archived proposal: search by words, filter by theme, status, municipality and year."""
+    args = request.args
+    municipality = args.get("municipio", "").strip()
+    filters = Filters(q=args.get("q", "")[:200], theme=args.get("tema", ""), status=args.get("estado", ""),
+                      municipality=municipality if get_by_code(municipality) else "",
+                      year=args.get("anio", type=int))
+    page = search_proposals(filters, page=args.get("pagina", 1, type=int))
+    return render_template("archive/search.html", filters=filters, page=page, statuses=STATUS_LABELS,
+                           themes=services.theme_choices(), years=services.archive_years())
+
+
+@bp.route("/propuestas/<int:proposal_id>")
+def proposal(proposal_id: int):
+    """A proposal, its fields, the ideas it came from, and the municipality's answers so far."""
+    proposal = _proposal(proposal_id)
+    if proposal.ideathon.archived_at is None and not can_moderate(current_user, proposal.ideathon):
+        abort(404)
+    answer = ResponseForm().for_proposal(proposal) if services.can_answer(current_user, proposal) else None
+    return render_template("archive/proposal.html", proposal=proposal, answer=answer)
+
+
+@bp.route("/propuestas/<int:proposal_id>/responder", methods=["POST"])
+@role_required()
+def respond(proposal_id: int):
+    """An official of the proposal's municipality records the next step of the answer."""
+    proposal = _proposal(proposal_id)
+    form = ResponseForm().for_proposal(proposal)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.respond(proposal, actor=current_user, status=form.status.data, text=form.text.data)
+    except services.ArchiveError as error:
+        if error.status == 403:
+            abort(403)
+        form.text.errors = [str(error)]
+        return render_template("archive/proposal.html", proposal=proposal, answer=form), error.status
+    flash(_("Respuesta publicada."), "success")
+    return redirect(url_for("archive.proposal", proposal_id=proposal.id) + "#timeline")
