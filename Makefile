@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install run test test-fast bench browser translations extract-messages update-messages init-messages clean
+.PHONY: help install pango run test test-fast bench browser translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -28,7 +28,15 @@ $(STAMP): pyproject.toml
 %.mo: %.po $(STAMP)
 	$(BIN)/pybabel compile -i $< -o $@
 
-install: $(STAMP) $(MO)
+install: pango $(STAMP) $(MO)
+
+# WeasyPrint (the report as a PDF) needs the system's Pango: installed when missing, loudly failing otherwise.
+pango:
+	@if ! /sbin/ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+		echo "Installing Pango for WeasyPrint (the report as a PDF)..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0; \
+	fi
+	@/sbin/ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || { echo "ERROR: Pango (libpangoft2-1.0-0) is required and could not be installed." >&2; exit 1; }
 
 # Debian's Chromium for the browser tests: installed when missing, and a loud failure if it cannot be had.
 browser:

@@ -5,12 +5,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import CONFIGS
 from .extensions import csrf, db, limiter, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class DatabaseInteger(IntegerConverter):
+    """Flask's `int` URL converter, bounded to the database's 32-bit integer ids."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -26,6 +35,8 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=os.environ.get("IDEABOARD_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
     )
     _load_config(app, config or {})
+    # An id in a URL beyond what the database's integers hold is simply not found (404), not a 500.
+    app.url_map.converters["int"] = DatabaseInteger
 
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])
@@ -51,6 +62,8 @@ def create_app(config: dict | None = None) -> Flask:
     init_accounts(app)
 
     from .accounts.views import bp as accounts_bp
+    from .api.downloads import bp as downloads_bp
+    from .api.views import bp as api_bp
     from .archive.views import bp as archive_bp
     from .facilitation.views import bp as facilitation_bp
     from .home.views import bp as home_bp
@@ -63,7 +76,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .votes.views import bp as votes_bp
 
     for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
-                      facilitation_bp, moderation_bp, archive_bp):
+                      facilitation_bp, moderation_bp, archive_bp, downloads_bp, api_bp):
         app.register_blueprint(blueprint)
 
     from .ideas.forms import new_client_id

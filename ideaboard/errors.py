@@ -45,6 +45,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        if request.path.startswith("/api/"):  # the JSON API answers in JSON, in English like its document
+            description = error.description if error.description != type(error).description else error.name
+            return {"error": description, "status": error.code}, error.code
         if error.code not in MESSAGES:
             return error
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.

@@ -73,6 +73,19 @@ ACCESS = {
     "moderation.unmute": PLANNERS,
     "moderation.audit": PLANNERS,
     "moderation.words": PLANNERS,
+    "downloads.package": PUBLIC,
+    "downloads.table": PUBLIC,
+    "downloads.ideathon_package": PUBLIC,
+    "downloads.ideathon_table": PUBLIC,
+    "api.openapi": PUBLIC,
+    "api.municipalities": PUBLIC,
+    "api.municipality": PUBLIC,
+    "api.ideathons": PUBLIC,
+    "api.ideathon": PUBLIC,
+    "api.proposals": PUBLIC,
+    "api.proposal": PUBLIC,
+    "api.responses": PUBLIC,
+    "api.statistics": PUBLIC,
     "archive.search": PUBLIC,
     "archive.proposal": PUBLIC,
     "archive.archived": PUBLIC,
@@ -128,7 +141,8 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
     db.session.commit()
     values = {"ideathon_id": room.id, "user_id": make_user(Role.MODERATOR).id, "code": room.room_code,
               "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id,
-              "participant_id": author.id, "proposal_id": proposal.id}
+              "participant_id": author.id, "proposal_id": proposal.id,
+              "table": "proposals", "fmt": "csv"}
     checked = 0
     for rule in app.url_map.iter_rules():
         if rule.endpoint in SKIPPED:

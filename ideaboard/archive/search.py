@@ -17,6 +17,7 @@ from ..municipalities.models import Municipality
 from .models import Proposal
 
 PER_PAGE = 20
+MAX_PAGE = 100_000  # beyond it the offset overflows the database's integers: nothing is there anyway
 MAX_WORDS = 8
 
 
@@ -64,4 +65,4 @@ def search_proposals(filters: Filters, page: int = 1, per_page: int = PER_PAGE):
         query = query.where(Ideathon.starts_at >= datetime(filters.year, 1, 1),
                             Ideathon.starts_at < datetime(filters.year + 1, 1, 1))
     query = query.order_by(Proposal.votes.desc(), Proposal.id.desc())
-    return db.paginate(query, page=max(1, page), per_page=per_page, error_out=False)
+    return db.paginate(query, page=min(max(1, page), MAX_PAGE), per_page=per_page, error_out=False)

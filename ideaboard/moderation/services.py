@@ -385,7 +385,7 @@ def audit_log(ideathon: Ideathon, page: int = 1, per_page: int = 50):
     return db.paginate(
         sa.select(ModerationAction).where(ModerationAction.ideathon_id == ideathon.id)
         .order_by(ModerationAction.at.desc(), ModerationAction.id.desc()),
-        page=page, per_page=per_page, error_out=False)
+        page=min(max(1, page), 100_000), per_page=per_page, error_out=False)
 
 
 def console_ideas(ideathon: Ideathon) -> dict[str, list[Idea]]:

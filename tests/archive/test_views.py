@@ -102,3 +102,10 @@ def test_an_official_of_another_municipality_cannot_answer(app, client, auth, cl
     with pytest.raises(Exception):
         respond(proposal, actor=make_user(Role.OFFICIAL, municipality=get_by_code(code)), status="received", text="x")
     assert proposal.responses == []
+
+
+def test_absurd_numbers_in_addresses_are_not_server_errors(app, client):
+    assert client.get("/propuestas?pagina=99999999999999999999").status_code == 200
+    assert client.get("/propuestas/99999999999999999999").status_code == 404
+    assert client.get("/ideatones/99999999999999999999/archivo").status_code == 404
+    assert client.get("/sala/99999999999999999999").status_code == 404

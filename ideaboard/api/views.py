@@ -1,0 +1,138 @@
+"""The read-only JSON API, /api/v1: municipalities, archived ideathons, proposals, responses and
+statistics, paginated, with its OpenAPI document at /api/v1/openapi.json. Totals only: never
+participants' names or who voted for what. Rows are the open-data tables' (archive/opendata.py).
+"""
+import sqlalchemy as sa
+from flask import Blueprint, abort, jsonify, request
+
+from ..archive import opendata
+from ..archive.models import Proposal, Response, ResponseStatus
+from ..archive.search import Filters, search_proposals
+from ..extensions import db
+from ..ideathons.models import Ideathon
+from ..municipalities.models import Municipality
+from .openapi import document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PER_PAGE = 100
+MAX_PAGE = 100_000
+
+
+def _int(name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
+        abort(400, description=f"'{name}' must be an integer from {low}{f' to {high}' if high else ''}")
+    return int(raw)
+
+
+def _paging() -> tuple[int, int]:
+    return _int("page", 1, 1, MAX_PAGE), _int("per_page", 20, 1, MAX_PER_PAGE)
+
+
+def _page(items: list, total: int, page: int, per_page: int):
+    return jsonify({"items": items, "page": page, "per_page": per_page, "total": total,
+                    "pages": (total + per_page - 1) // per_page})
+
+
+def _slice(rows: list, page: int, per_page: int):
+    return _page(rows[(page - 1) * per_page: page * per_page], len(rows), page, per_page)
+
+
+def _code(name: str = "municipality") -> str | None:
+    code = request.args.get(name)
+    if code and not (len(code) == 4 and code.isdigit()):
+        abort(400, description=f"'{name}' must be a 4-digit INE code")
+    return code or None
+
+
+@bp.route("/openapi.json")
+def openapi():
+    return jsonify(document())
+
+
+@bp.route("/municipalities")
+def municipalities():
+    page, per_page = _paging()
+    department = request.args.get("department")
+    rows = [m for m in opendata.municipalities_with_counts() if not department or m["department"] == department]
+    return _slice(rows, page, per_page)
+
+
+@bp.route("/municipalities/<code>")
+def municipality(code: str):
+    row = next((m for m in opendata.municipalities_with_counts() if m["code"] == code), None)
+    if row is None:
+        abort(404, description="no such municipality")
+    return jsonify(row)
+
+
+@bp.route("/ideathons")
+def ideathons():
+    page, per_page = _paging()
+    code, year = _code(), _int("year", None, 2000, 2100)
+    query = sa.select(Ideathon).where(Ideathon.archived_at.is_not(None)).order_by(Ideathon.starts_at.desc(), Ideathon.id)
+    if code:
+        query = query.join(Municipality).where(Municipality.code == code)
+    archived = [i for i in db.session.scalars(query) if year is None or i.starts_at.year == year]
+    return _page(opendata.ideathon_rows(archived[(page - 1) * per_page: page * per_page]), len(archived), page, per_page)
+
+
+@bp.route("/ideathons/<int:ideathon_id>")
+def ideathon(ideathon_id: int):
+    found = db.session.get(Ideathon, ideathon_id)
+    if found is None or found.archived_at is None:
+        abort(404, description="no such archived ideathon")
+    tables = opendata.tables(found)
+    return jsonify({**tables["ideathons"][0], "proposal_ids": [p["id"] for p in tables["proposals"]]})
+
+
+@bp.route("/proposals")
+def proposals():
+    page, per_page = _paging()
+    status = request.args.get("status", "")
+    if status and status not in {s.value for s in ResponseStatus}:
+        abort(400, description="unknown 'status'")
+    filters = Filters(q=request.args.get("q", "")[:200], theme=request.args.get("theme", ""), status=status,
+                      municipality=_code() or "", year=_int("year", None, 2000, 2100))
+    found = search_proposals(filters, page=page, per_page=per_page)
+    return _page([opendata.proposal_row(p) for p in found.items], found.total, page, per_page)
+
+
+@bp.route("/proposals/<int:proposal_id>")
+def proposal(proposal_id: int):
+    found = db.session.get(Proposal, proposal_id)
+    if found is None or found.ideathon.archived_at is None:
+        abort(404, description="no such archived proposal")
+    return jsonify({**opendata.proposal_row(found), "responses": [opendata.response_row(r) for r in found.responses]})
+
+
+@bp.route("/responses")
+def responses():
+    page, per_page = _paging()
+    code = _code()
+    query = (sa.select(Response).join(Proposal).join(Ideathon, Ideathon.id == Proposal.ideathon_id)
+             .where(Ideathon.archived_at.is_not(None)).order_by(Response.at.desc(), Response.id.desc()))
+    if code:
+        query = query.join(Municipality, Municipality.id == Proposal.municipality_id).where(Municipality.code == code)
+    found = db.paginate(query, page=page, per_page=per_page, error_out=False)
+    return _page([opendata.response_row(r) for r in found.items], found.total, page, per_page)
+
+
+@bp.route("/statistics")
+def statistics():
+    """Programme-wide totals of the archive."""
+    tables = opendata.tables()
+    rows, proposals = tables["ideathons"], tables["proposals"]
+    by_status = {s.value: 0 for s in ResponseStatus}
+    for p in proposals:
+        by_status[p["status"]] += 1
+    return jsonify({
+        "municipalities_with_archived_ideathons": len({r["municipality_code"] for r in rows}),
+        "archived_ideathons": len(rows),
+        "participants": sum(r["participants"] for r in rows), "ideas": sum(r["ideas"] for r in rows),
+        "dots": sum(r["dots"] for r in rows), "paper_dots": sum(r["paper_dots"] for r in rows),
+        "proposals": len(proposals), "proposals_answered": len(proposals) - by_status["pending"],
+        "proposals_by_status": by_status,
+    })

@@ -1,0 +1,175 @@
+"""Open data: the archive as tables of totals (never names, never who voted for what), served
+as CSV, as JSON and as a Frictionless Data Package, for one archived ideathon or the whole
+archive. The JSON API (ideaboard/api) serves the same rows.
+
+Each table is declared once (TABLES: its fields with their Table Schema types and descriptions);
+the CSV, the JSON, the Data Package's schemas and the API all come from that declaration.
+"""
+import csv
+import io
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import to_user_timezone
+
+from ..extensions import db
+from ..ideas.models import Idea, IdeaStatus
+from ..ideathons.models import Ideathon
+from ..municipalities.models import Municipality
+from ..rooms.models import Participant
+from ..votes.models import PaperTally, Vote
+from .models import Proposal, Response
+
+LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+           "path": "https://creativecommons.org/licenses/by/4.0/"}
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # Table Schema type: string, integer, date, datetime
+    description: str
+
+
+TABLES = {
+    "ideathons": [
+        Field("id", "integer", "Identificador de la ideatón"),
+        Field("municipality_code", "string", "Código INE del municipio (4 dígitos)"),
+        Field("municipality", "string", "Nombre del municipio"),
+        Field("department", "string", "Departamento"),
+        Field("title", "string", "Título de la ideatón"),
+        Field("date", "date", "Fecha del taller (hora de Guatemala)"),
+        Field("participants", "integer", "Personas que entraron a la sala"),
+        Field("ideas", "integer", "Ideas en el tablero al cierre (sin las retiradas por su autor)"),
+        Field("dots", "integer", "Puntos puestos desde teléfonos"),
+        Field("paper_dots", "integer", "Puntos contados en papel"),
+        Field("proposals", "integer", "Propuestas entregadas a la municipalidad"),
+        Field("archived_at", "datetime", "Cuándo se archivó (UTC)"),
+    ],
+    "proposals": [
+        Field("id", "integer", "Identificador de la propuesta"),
+        Field("ideathon_id", "integer", "Ideatón de la que salió"),
+        Field("municipality_code", "string", "Código INE del municipio"),
+        Field("title", "string", "Título"),
+        Field("problem", "string", "Problema"),
+        Field("proposal", "string", "Propuesta"),
+        Field("theme", "string", "Tema"),
+        Field("place", "string", "Lugar (zona, aldea, caserío, cantón)"),
+        Field("beneficiaries", "string", "Quiénes se benefician"),
+        Field("cost_range", "string", "Rango de costo estimado en quetzales (lt10k, 10k-50k, 50k-250k, 250k-1m, gt1m, unknown)"),
+        Field("office", "string", "Oficina municipal responsable"),
+        Field("competence", "string", "Competencia (municipal, coordination, other)"),
+        Field("votes", "integer", "Puntos de sus ideas al archivar"),
+        Field("ideas", "integer", "Ideas del tablero de las que sale"),
+        Field("status", "string", "Estado de la respuesta (pending, received, studying, accepted, in_progress, implemented, rejected)"),
+    ],
+    "responses": [
+        Field("id", "integer", "Identificador de la respuesta"),
+        Field("proposal_id", "integer", "Propuesta respondida"),
+        Field("status", "string", "Estado al que pasó la propuesta"),
+        Field("text", "string", "Texto público de la respuesta"),
+        Field("at", "datetime", "Cuándo se registró (UTC)"),
+    ],
+}
+
+
+def _archived(ideathon_ids=None):
+    query = sa.select(Ideathon).where(Ideathon.archived_at.is_not(None)).order_by(Ideathon.starts_at, Ideathon.id)
+    if ideathon_ids is not None:
+        query = query.where(Ideathon.id.in_(ideathon_ids))
+    return db.session.scalars(query).all()
+
+
+def _per_ideathon(column, ids, *where):
+    rows = db.session.execute(sa.select(column.table.c.ideathon_id, sa.func.count())
+                              .where(column.table.c.ideathon_id.in_(ids), *where).group_by(column.table.c.ideathon_id))
+    return dict(rows.all())
+
+
+def ideathon_rows(ideathons) -> list[dict]:
+    ids = [i.id for i in ideathons]
+    people = _per_ideathon(Participant.id, ids)
+    ideas = _per_ideathon(Idea.id, ids, Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value,
+                                                          IdeaStatus.MERGED.value)), Idea.consolidated.is_(False))
+    dots = _per_ideathon(Vote.id, ids)
+    proposals = _per_ideathon(Proposal.id, ids)
+    latest = (sa.select(sa.func.max(PaperTally.id)).join(Idea, Idea.id == PaperTally.idea_id)
+              .where(Idea.ideathon_id.in_(ids)).group_by(PaperTally.idea_id))
+    paper = dict(db.session.execute(
+        sa.select(Idea.ideathon_id, sa.func.sum(PaperTally.votes)).join(Idea, Idea.id == PaperTally.idea_id)
+        .where(PaperTally.id.in_(latest), Idea.consolidated.is_(False)).group_by(Idea.ideathon_id)).all())
+    return [{
+        "id": i.id, "municipality_code": i.municipality.code, "municipality": i.municipality.name,
+        "department": i.municipality.department, "title": i.title, "date": to_user_timezone(i.starts_at).date().isoformat(),
+        "participants": people.get(i.id, 0), "ideas": ideas.get(i.id, 0), "dots": dots.get(i.id, 0),
+        "paper_dots": int(paper.get(i.id, 0) or 0), "proposals": proposals.get(i.id, 0),
+        "archived_at": i.archived_at.replace(microsecond=0).isoformat() + "Z",
+    } for i in ideathons]
+
+
+def proposal_row(p: Proposal) -> dict:
+    return {"id": p.id, "ideathon_id": p.ideathon_id, "municipality_code": p.municipality.code, "title": p.title,
+            "problem": p.problem, "proposal": p.proposal, "theme": p.theme.name if p.theme else "", "place": p.place,
+            "beneficiaries": p.beneficiaries, "cost_range": p.cost_range, "office": p.office,
+            "competence": p.competence, "votes": p.votes, "ideas": len(p.ideas), "status": p.status}
+
+
+def response_row(r: Response) -> dict:
+    return {"id": r.id, "proposal_id": r.proposal_id, "status": r.status, "text": r.text,
+            "at": r.at.replace(microsecond=0).isoformat() + "Z"}
+
+
+def tables(ideathon: Ideathon | None = None) -> dict[str, list[dict]]:
+    """Every table's rows: the whole archive, or one archived ideathon."""
+    ideathons = _archived(None if ideathon is None else [ideathon.id])
+    ids = [i.id for i in ideathons]
+    proposals = db.session.scalars(
+        sa.select(Proposal).where(Proposal.ideathon_id.in_(ids))
+        .options(sa.orm.selectinload(Proposal.ideas), sa.orm.joinedload(Proposal.theme),
+                 sa.orm.joinedload(Proposal.municipality), sa.orm.selectinload(Proposal.responses))
+        .order_by(Proposal.ideathon_id, Proposal.votes.desc(), Proposal.id)).all()
+    return {
+        "ideathons": ideathon_rows(ideathons),
+        "proposals": [proposal_row(p) for p in proposals],
+        "responses": [response_row(r) for p in proposals for r in p.responses],
+    }
+
+
+def to_csv(table: str, rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=[f.name for f in TABLES[table]], lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def datapackage(name: str, title: str) -> dict:
+    """The Data Package descriptor: one CSV resource per table, each with its Table Schema."""
+    return {
+        "name": name, "title": title, "licenses": [LICENSE],
+        "description": "Ideatones de Gobierno Abierto en Guatemala: ideatones archivadas, las propuestas que "
+                       "entregaron a su municipalidad y las respuestas. Solo totales: sin nombres de participantes "
+                       "ni quién votó qué.",
+        "resources": [{
+            "name": table, "path": f"{table}.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "schema": {"fields": [{"name": f.name, "type": f.type, "description": f.description} for f in fields],
+                       "primaryKey": ["id"],
+                       **({"foreignKeys": [{"fields": ["ideathon_id"], "reference": {"resource": "ideathons", "fields": ["id"]}}]}
+                          if table == "proposals" else {}),
+                       **({"foreignKeys": [{"fields": ["proposal_id"], "reference": {"resource": "proposals", "fields": ["id"]}}]}
+                          if table == "responses" else {})},
+        } for table, fields in TABLES.items()],
+    }
+
+
+def municipalities_with_counts() -> list[dict]:
+    """Every municipality with its number of ideathons (not cancelled) and of archived proposals."""
+    ideathons = dict(db.session.execute(
+        sa.select(Ideathon.municipality_id, sa.func.count()).where(Ideathon.status != "cancelled")
+        .group_by(Ideathon.municipality_id)).all())
+    proposals = dict(db.session.execute(
+        sa.select(Proposal.municipality_id, sa.func.count()).join(Ideathon, Ideathon.id == Proposal.ideathon_id)
+        .where(Ideathon.archived_at.is_not(None)).group_by(Proposal.municipality_id)).all())
+    return [{"code": m.code, "name": m.name, "department": m.department, "is_pilot": m.is_pilot,
+             "ideathons": ideathons.get(m.id, 0), "proposals": proposals.get(m.id, 0)}
+            for m in db.session.scalars(sa.select(Municipality).order_by(Municipality.code))]
