@@ -224,6 +224,12 @@ def theme_counts(theme_ids) -> dict[int, int]:
     return {theme_id: 0 for theme_id in theme_ids} | dict(rows.all())
 
 
+def count_hidden(ideathon_id: int) -> int:
+    """How many of a room's ideas the moderation has hidden (the console's "Ideas ocultadas")."""
+    return db.session.scalar(sa.select(sa.func.count(Idea.id)).where(
+        Idea.ideathon_id == ideathon_id, Idea.status == IdeaStatus.HIDDEN.value))
+
+
 def idea_ids_of(participant: Participant | None) -> set[int]:
     if participant is None:
         return set()

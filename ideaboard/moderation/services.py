@@ -126,8 +126,8 @@ def record(ideathon: Ideathon, actor: User | None, action: str, *, idea: Idea | 
     return entry
 
 
-def _changed(ideathon: Ideathon, ideas: list[Idea], seq: int, moved=()) -> None:
-    broadcasts.ideas_changed(ideathon, ideas, seq, moved=moved)
+def _changed(ideathon: Ideathon, ideas: list[Idea], seq: int, moved=(), resync=()) -> None:
+    broadcasts.ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync)
     for idea in ideas:
         tallies.touch(ideathon.id, idea.id)
 
@@ -321,7 +321,7 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
                before={"ideas": [{"id": idea.id, "text": idea.text} for idea in sources]},
                after={"id": merged.id, "text": text, "theme": theme.name, "dots_returned": returned})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [*sources, merged], seq)
+    _changed(ideathon, [*sources, merged], seq, resync=seen)
     return merged, returned
 
 
@@ -340,6 +340,7 @@ def split_idea(ideathon: Ideathon, idea_id, *, actor: User) -> dict[str, int]:
                                   .order_by(MergedVote.id)).all()
         on_merged = {vote.id: vote for vote in db.session.scalars(
             sa.select(Vote).where(Vote.idea_id == merged.id).with_for_update())}
+        voters = {row.participant_id for row in rows} | {vote.participant_id for vote in on_merged.values()}
         outcome = {"moved_back": 0, "restored": 0, "not_restored": 0, "returned": 0}
         for row in rows:
             vote = on_merged.pop(row.vote_id, None) if row.kept else None
@@ -374,7 +375,7 @@ def split_idea(ideathon: Ideathon, idea_id, *, actor: User) -> dict[str, int]:
         record(ideathon, actor, "split", idea=merged, before={"id": merged.id, "text": merged.text},
                after={"ideas": [{"id": idea.id, "text": idea.text} for idea in sources], **outcome})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [merged, *sources], seq)
+    _changed(ideathon, [merged, *sources], seq, resync=voters)
     return outcome
 
 

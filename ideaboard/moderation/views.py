@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from ..accounts import role_required
 from ..accounts.models import Role
+from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
@@ -61,7 +62,7 @@ def _act(ideathon: Ideathon, action, success):
 def live_list(ideathon_id: int):
     """The console's live list, re-fetched by room.js after a reconnect or a gap."""
     ideathon = moderated(ideathon_id)
-    return render_template("moderation/_sync.html", **list_context(ideathon))
+    return render_template("moderation/_sync.html", server_now=utcnow(), **list_context(ideathon))
 
 
 @bp.route(ROOM + "/ideas/<int:idea_id>/ocultar", methods=["POST"])

@@ -33,24 +33,30 @@ def publish(ideathon_id: int, event: str, template: str, payload: dict | None = 
                 socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))
 
 
-def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] = ()) -> None:
+def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] = (), resync=()) -> None:
     """Ideas that came, changed or left the board: one message, one sequence number, with the
     counts of their themes. Ideas waiting for review (pre-moderation), and during silent
     brainstorming every idea, reach only their authors and the moderators; the rest of the room
     gets the same sequence number without them (no gap, no re-fetch). The moderators' consoles
-    also get the ideas' rows. `moved`: (idea id, the theme it left) of ideas moved to another theme."""
-    from ..ideas.services import theme_counts
+    also get the ideas' rows (and how many are hidden). `moved`: (idea id, the theme it left) of
+    ideas moved to another theme. `resync`: ids of participants whose dots moved (merge, split):
+    their message asks them to re-fetch their board (their dots left, their dots on each idea)."""
+    from ..ideas.services import count_hidden, theme_counts
 
     counts = theme_counts({idea.theme_id for idea in ideas} | {theme_id for _idea, theme_id in moved})
     context = {"ideathon": ideathon, "ideas": ideas, "theme_counts": counts, "counts": {},
                "moved": {idea_id for idea_id, _theme in moved}}
+    if resync:  # their dots moved (merge, split): first, so that theirs is the message they apply
+        publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq, "resync": True},
+                audiences=tuple(f"p{pid}" for pid in sorted(resync)), public=True, **context)
     private = [idea for idea in ideas if idea.is_pending or (ideathon.ideas_are_private and idea.is_visible)]
     if private:
         authors = tuple(sorted({f"p{idea.participant_id}" for idea in private if idea.participant_id}))
         publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, audiences=("staff", *authors),
                 public=False, **context)
     publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, public=True, **context)
-    publish(ideathon.id, "moderation", "moderation/_rows.html", audiences=("staff",), **context)
+    publish(ideathon.id, "moderation", "moderation/_rows.html", audiences=("staff",),
+            hidden_count=count_hidden(ideathon.id), **context)
 
 
 def idea_changed(ideathon, idea, seq: int) -> None:

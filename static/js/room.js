@@ -154,17 +154,25 @@
     keepUnsent(form, 1000 * (Number(xhr.getResponseHeader("Retry-After")) || RETRY_MS / 1000));
   });
 
-  document.body.addEventListener("htmx:afterRequest", function (event) {
+  // The answer to one of my forms, heard on its request: the form may have left the page by the
+  // time the answer comes (the room's broadcast of the same action replaced its row), and htmx's
+  // events on a detached form never reach document.body.
+  document.body.addEventListener("htmx:beforeSend", function (event) {
     var form = event.detail.elt;
-    if (!form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
     var xhr = event.detail.xhr;
-    if (!xhr || (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409)) { return; }
+    if (!xhr || !form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
+    xhr.addEventListener("load", function () { answered(form, xhr); });
+  });
+
+  function answered(form, xhr) {
+    if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     unsent.delete(form);
     if (socket.connected && unsent.size === 0) { showBanner(false); }
     upsert(xhr.responseText);
-  });
+    if (xhr.status === 200 && form.hasAttribute("data-reset")) { form.reset(); }
+  }
   document.body.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
     if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form); }

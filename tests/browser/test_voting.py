@@ -392,7 +392,7 @@ def test_idea_written_on_paper_reaches_the_phones_live(app, open_room, new_page)
     check_page(console, "console")
     text = "Poner un semáforo frente a la escuela (escrita en papel por doña Marta)"
     theme = room.themes[2]
-    console.get_by_label("Tema", exact=True).select_option(label=theme.name)
+    console.locator("#paper").get_by_label("Tema", exact=True).select_option(label=theme.name)
     console.get_by_label("Idea escrita en papel").fill(text)
     console.get_by_role("button", name="Agregar idea en papel").click()
     expect(console_alert(console)).to_have_text("Idea en papel agregada.")
