@@ -87,6 +87,8 @@ ACCESS = {
     "api.responses": PUBLIC,
     "api.statistics": PUBLIC,
     "archive.search": PUBLIC,
+    "archive.report": PUBLIC,  # once archived; before, only its moderators (a preview), 404 for others
+    "archive.report_pdf": PUBLIC,
     "archive.proposal": PUBLIC,
     "archive.archived": PUBLIC,
     "archive.proposals": PLANNERS,

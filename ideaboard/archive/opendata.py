@@ -89,6 +89,7 @@ def _per_ideathon(column, ids, *where):
 def ideathon_rows(ideathons) -> list[dict]:
     ids = [i.id for i in ideathons]
     people = _per_ideathon(Participant.id, ids)
+    # Ideas people posted (or typed from paper), wherever moderation put them; not those a merge made.
     ideas = _per_ideathon(Idea.id, ids, Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value,
                                                           IdeaStatus.MERGED.value)), Idea.consolidated.is_(False))
     dots = _per_ideathon(Vote.id, ids)
@@ -97,7 +98,9 @@ def ideathon_rows(ideathons) -> list[dict]:
               .where(Idea.ideathon_id.in_(ids)).group_by(PaperTally.idea_id))
     paper = dict(db.session.execute(
         sa.select(Idea.ideathon_id, sa.func.sum(PaperTally.votes)).join(Idea, Idea.id == PaperTally.idea_id)
-        .where(PaperTally.id.in_(latest), Idea.consolidated.is_(False)).group_by(Idea.ideathon_id)).all())
+        # Paper dots where they stand: a merged source's went to its consolidated idea.
+        .where(PaperTally.id.in_(latest), Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)))
+        .group_by(Idea.ideathon_id)).all())
     return [{
         "id": i.id, "municipality_code": i.municipality.code, "municipality": i.municipality.name,
         "department": i.municipality.department, "title": i.title, "date": to_user_timezone(i.starts_at).date().isoformat(),

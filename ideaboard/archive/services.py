@@ -235,15 +235,19 @@ def closing_record(ideathon: Ideathon) -> dict:
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status != IdeaStatus.WITHDRAWN.value)
         .options(sa.orm.selectinload(Idea.sources)).order_by(Idea.id)).all()
     visible = sorted((i for i in ideas if i.status == IdeaStatus.VISIBLE), key=lambda i: (-counts.get(i.id, 0), i.id))
+    on_board = {i.id for i in ideas if i.status in (IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)}
     by_theme = {theme.id: [i for i in visible if i.theme_id == theme.id] for theme in ideathon.themes}
     return {
         "by_theme": by_theme, "counts": counts,
         "hidden": [i for i in ideas if i.status == IdeaStatus.HIDDEN],
         "merged": [i for i in visible if i.consolidated],
         "edited": [i for i in visible if i.edited_by_moderation],
-        "figures": {"people": count_participants(ideathon), "ideas": len(visible) + sum(
-            1 for i in ideas if i.status in (IdeaStatus.HIDDEN.value, IdeaStatus.MERGED.value)),
-            "dots": count_votes(ideathon), "paper_dots": sum(paper_votes(ideathon).values())},
+        "figures": {"people": count_participants(ideathon),
+                    # Ideas people posted (or typed from paper): not the ones a merge made.
+                    "ideas": sum(1 for i in ideas if not i.consolidated),
+                    # Paper dots where they stand: a merged source's went to its consolidated idea.
+                    "dots": count_votes(ideathon), "paper_dots": sum(
+                        votes for idea_id, votes in paper_votes(ideathon).items() if idea_id in on_board)},
     }
 
 

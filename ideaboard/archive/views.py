@@ -1,11 +1,16 @@
 """The archive: moderators write proposals and archive the ideathon; everyone browses and searches
 the archive and follows each proposal's answers; officials answer their municipality's."""
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import mimetypes
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.security import safe_join
 
 from ..accounts import role_required
-from ..extensions import db
+from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
 from ..municipalities.services import get_by_code
@@ -177,3 +182,89 @@ def respond(proposal_id: int):
         return render_template("archive/proposal.html", proposal=proposal, answer=form), error.status
     flash(_("Respuesta publicada."), "success")
     return redirect(url_for("archive.proposal", proposal_id=proposal.id) + "#timeline")
+
+
+# --- The mayor's report ---------------------------------------------------------------------------
+
+# Drawing a PDF takes the server a fraction of a second: enough for a mayor's office, not for a flood.
+REPORT_PDF_RATE_LIMIT = "12 per minute"
+
+
+def _report_ideathon(ideathon_id: int) -> Ideathon:
+    """Public once archived; before that, only its moderators may preview the report (404 for others,
+    as the archive page does)."""
+    ideathon = _ideathon(ideathon_id)
+    if ideathon.archived_at is None and not can_moderate(current_user, ideathon):
+        abort(404)
+    return ideathon
+
+
+def _report_page(ideathon: Ideathon, *, pdf: bool = False, svg_css: str | None = None) -> str:
+    from ..database import utcnow
+    from .report import charts_of, report_of
+
+    figures = report_of(ideathon)
+    return render_template("archive/report.html", ideathon=ideathon, report=figures, pdf=pdf,
+                           charts=charts_of(figures, svg_css=svg_css), generated_at=utcnow())
+
+
+@bp.route("/ideatones/<int:ideathon_id>/informe")
+def report(ideathon_id: int):
+    """The mayor's report: print-ready (A4) from the browser. Totals only, never names."""
+    return _report_page(_report_ideathon(ideathon_id))
+
+
+@bp.route("/ideatones/<int:ideathon_id>/informe.pdf")
+@limiter.limit(REPORT_PDF_RATE_LIMIT)
+def report_pdf(ideathon_id: int):
+    """The same report as a PDF download, drawn by WeasyPrint from the app's own files only."""
+    import logging
+
+    import weasyprint
+
+    # Its warnings are about app.css's screen-only rules and the charts' SVG properties: noise here.
+    # A stylesheet it could not load is still logged (as an error).
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    ideathon = _report_ideathon(ideathon_id)
+    html = _report_page(ideathon, pdf=True, svg_css=_static_text("css/report.css"))
+    document = weasyprint.HTML(string=html, base_url=request.url_root, url_fetcher=_static_fetcher(request.url_root))
+    response = current_app.response_class(document.write_pdf(), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{_report_filename(ideathon)}"'
+    return response
+
+
+def _report_filename(ideathon: Ideathon) -> str:
+    """informe-<municipality>-<date>.pdf: ASCII, the date the ideathon took place (Guatemala time)."""
+    import re
+
+    from flask_babel import to_user_timezone
+
+    from ..moderation.flags import fold
+
+    place = re.sub(r"[^a-z0-9]+", "-", fold(ideathon.municipality.name)).strip("-") or ideathon.municipality.code
+    return f"informe-{place}-{to_user_timezone(ideathon.starts_at).date().isoformat()}.pdf"
+
+
+def _static_text(filename: str) -> str:
+    return (Path(current_app.static_folder) / filename).read_text(encoding="utf-8")
+
+
+def _static_fetcher(root: str):
+    """WeasyPrint's fetcher: the app's static files under `root`, read from disk; anything else is
+    refused (WeasyPrint then leaves it out), so drawing a PDF never touches the network."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    prefix = current_app.static_url_path + "/"
+    static, folder = root.rstrip("/") + prefix, current_app.static_folder
+
+    class StaticFiles(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = urlsplit(url).path
+            if url.startswith(static) and path.startswith(prefix):
+                local = safe_join(folder, path[len(prefix):])
+                if local and Path(local).is_file():
+                    mime = mimetypes.guess_type(local)[0] or "application/octet-stream"
+                    return URLFetcherResponse(url, Path(local).read_bytes(), {"Content-Type": mime})
+            raise ValueError(f"not fetched for the PDF: {url}")
+
+    return StaticFiles()

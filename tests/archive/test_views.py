@@ -53,6 +53,7 @@ def test_the_archived_board_discloses_moderation_and_carries_no_names(app, clien
     assert "Una idea ocultada. Motivo: Lenguaje ofensivo" in html and "Insulto" not in html
     assert "Ana Secreta" not in html  # totals only: never names
     assert "<strong>1</strong> persona" in html, html[html.find("figures"):html.find("figures")+600]
+    assert "<strong>3</strong> ideas" in html  # the three posted; not the one the merge made
 
 
 def test_public_search_filters_and_pages(app, client, closed_room):
