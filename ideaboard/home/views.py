@@ -4,19 +4,20 @@ from sqlalchemy import text
 from ..accounts import safe_next_url
 from ..extensions import db
 from ..i18n import LANG_COOKIE
-from ..ideathons.services import municipalities_with_ideathons, past_ideathons, upcoming_ideathons
+from ..ideathons.services import past_ideathons, upcoming_ideathons
+from ..municipalities.map import map_context
 
 bp = Blueprint("home", __name__)
 
 
 @bp.route("/")
 def index():
-    """What Ideaboard is, upcoming and past ideathons, and the municipalities that took part."""
+    """What Ideaboard is, upcoming and past ideathons, and the municipalities that took part (map and list)."""
     return render_template(
         "home/index.html",
         upcoming=upcoming_ideathons(limit=6),
         past=past_ideathons(limit=6),
-        municipalities=municipalities_with_ideathons(),
+        **map_context(),
     )
 
 

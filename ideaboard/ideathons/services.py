@@ -207,17 +207,6 @@ def ideathons_for_staff(user: User) -> list[Ideathon]:
     return list(db.session.scalars(query))
 
 
-def municipalities_with_ideathons() -> list[tuple[Municipality, int]]:
-    query = (
-        sa.select(Municipality, sa.func.count(Ideathon.id))
-        .join(Ideathon, Ideathon.municipality_id == Municipality.id)
-        .where(Ideathon.status != IdeathonStatus.CANCELLED.value)
-        .group_by(Municipality.id)
-        .order_by(Municipality.name)
-    )
-    return [(m, n) for m, n in db.session.execute(query)]
-
-
 def active_moderators() -> list[User]:
     query = sa.select(User).where(User.role == Role.MODERATOR.value, User.active.is_(True)).order_by(User.name)
     return list(db.session.scalars(query))

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, render_template
 
 from ..archive.services import answer_stats, archived_of
 from ..ideathons.services import ideathons_of
+from .map import map_context
 from .models import PILOT_CODES
 from .services import by_department, get_by_code
 
@@ -11,8 +12,9 @@ bp = Blueprint("municipalities", __name__, url_prefix="/municipios")
 
 @bp.route("/")
 def index():
-    """Every municipality of Guatemala grouped by department, pilots marked."""
-    return render_template("municipalities/index.html", departments=by_department(), pilot_count=len(PILOT_CODES))
+    """The map of the municipalities with ideathons, then all 340 grouped by department, pilots marked."""
+    return render_template("municipalities/index.html", departments=by_department(), pilot_count=len(PILOT_CODES),
+                           **map_context())
 
 
 @bp.route("/<code>")
