@@ -2,6 +2,7 @@
 actor may moderate this ideathon; each answers with the console again (Post/Redirect/Get)."""
 
 import segno
+from wtforms.fields.choices import SelectChoice
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -55,7 +56,7 @@ def console(ideathon_id: int):
     ideathon = moderated(ideathon_id)
     settings = SettingsForm(obj=ideathon)
     paper = PaperIdeaForm()
-    paper.theme_id.choices = [(str(t.id), t.name) for t in ideathon.themes]
+    paper.theme_id.choices = [SelectChoice(str(t.id), t.name) for t in ideathon.themes]
     cards = cards_of(ideathon)
     return render_template(
         "facilitation/console.html", settings=settings, paper=paper,
