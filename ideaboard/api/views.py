@@ -122,17 +122,20 @@ def responses():
 
 @bp.route("/statistics")
 def statistics():
-    """Programme-wide totals of the archive."""
-    tables = opendata.tables()
-    rows, proposals = tables["ideathons"], tables["proposals"]
+    """Programme-wide totals of the archive (aggregated in the database: the archive may be large)."""
+    archived = sa.select(Ideathon.id).where(Ideathon.archived_at.is_not(None))
+    ideathon_ids = list(db.session.scalars(archived))
+    rows = opendata.ideathon_rows(db.session.scalars(sa.select(Ideathon).where(Ideathon.id.in_(ideathon_ids))).all())
     by_status = {s.value: 0 for s in ResponseStatus}
-    for p in proposals:
-        by_status[p["status"]] += 1
+    by_status.update(dict(db.session.execute(
+        sa.select(Proposal.status, sa.func.count()).where(Proposal.ideathon_id.in_(archived))
+        .group_by(Proposal.status)).all()))
+    total = sum(by_status.values())
     return jsonify({
         "municipalities_with_archived_ideathons": len({r["municipality_code"] for r in rows}),
         "archived_ideathons": len(rows),
         "participants": sum(r["participants"] for r in rows), "ideas": sum(r["ideas"] for r in rows),
         "dots": sum(r["dots"] for r in rows), "paper_dots": sum(r["paper_dots"] for r in rows),
-        "proposals": len(proposals), "proposals_answered": len(proposals) - by_status["pending"],
+        "proposals": total, "proposals_answered": total - by_status["pending"],
         "proposals_by_status": by_status,
     })
