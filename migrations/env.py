@@ -67,6 +67,15 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+# Made by migrations, not by the models: autogenerate must not propose dropping them.
+# (proposals.search_vector and its GIN index: PostgreSQL's search; proposals_fts: SQLite's FTS5.)
+NOT_IN_MODELS = {("column", "search_vector"), ("index", "ix_proposals_search"), ("table", "proposals_fts")}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (reflected and compare_to is None and ((type_, name) in NOT_IN_MODELS or name.startswith("proposals_fts")))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -88,6 +97,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_object", include_object)
 
     connectable = get_engine()
 
