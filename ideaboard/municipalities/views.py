@@ -26,6 +26,7 @@ def detail(code: str):
     if municipality is None:
         abort(404)
     return render_template(
-        "municipalities/detail.html", municipality=municipality, ideathons=ideathons_of(municipality),
-        archived=archived_of(municipality), answers=answer_stats(municipality),
+        "municipalities/detail.html", municipality=municipality, archived=archived_of(municipality),
+        # Archived ideathons are listed once, in the archive section, not again as cards.
+        ideathons=[i for i in ideathons_of(municipality) if i.archived_at is None], answers=answer_stats(municipality),
     )
