@@ -4,6 +4,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
@@ -55,7 +56,7 @@ class ResponseStatus(enum.StrEnum):
 
 
 STATUS_LABELS = {
-    ResponseStatus.PENDING: _l("Sin respuesta"),
+    ResponseStatus.PENDING: lazy_pgettext("proposal status", "Sin respuesta"),
     ResponseStatus.RECEIVED: _l("Recibida"),
     ResponseStatus.STUDYING: _l("En estudio"),
     ResponseStatus.ACCEPTED: _l("Aceptada"),
