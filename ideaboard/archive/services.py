@@ -18,7 +18,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon, RoomPhase, Theme
-from ..ideathons.services import can_moderate
+from ..ideathons.services import can_moderate, theme_of
 from ..moderation.flags import fold
 from ..moderation.services import record
 from ..votes.services import vote_counts
@@ -74,11 +74,8 @@ def _clean(draft: ProposalDraft, ideathon: Ideathon) -> dict:
         errors["competence"] = _l("Elija de quién es competencia.")
     theme = None
     if draft.theme_id not in (None, ""):
-        try:
-            theme = db.session.get(Theme, int(draft.theme_id))
-        except (TypeError, ValueError):
-            theme = None
-        if theme is None or theme.ideathon_id != ideathon.id:
+        theme = theme_of(ideathon, draft.theme_id)
+        if theme is None:
             errors["theme_id"] = _l("Ese tema no existe en esta ideatón.")
     try:
         idea_ids = sorted({int(i) for i in draft.idea_ids or []})
@@ -226,28 +223,22 @@ def proposals_of(ideathon: Ideathon) -> list[Proposal]:
 
 
 def closing_record(ideathon: Ideathon) -> dict:
-    """The board as it was at closing, with what moderation did disclosed, and participation."""
-    from ..rooms.services import count_participants
-    from ..votes.services import count_votes, paper_votes
+    """The board as it was at closing, with what moderation did disclosed, and participation
+    (the figures the open data publishes for it: one definition of each)."""
+    from .opendata import ideathon_rows
 
     counts = vote_counts(ideathon)
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status != IdeaStatus.WITHDRAWN.value)
         .options(sa.orm.selectinload(Idea.sources)).order_by(Idea.id)).all()
     visible = sorted((i for i in ideas if i.status == IdeaStatus.VISIBLE), key=lambda i: (-counts.get(i.id, 0), i.id))
-    on_board = {i.id for i in ideas if i.status in (IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)}
     by_theme = {theme.id: [i for i in visible if i.theme_id == theme.id] for theme in ideathon.themes}
     return {
         "by_theme": by_theme, "counts": counts,
         "hidden": [i for i in ideas if i.status == IdeaStatus.HIDDEN],
         "merged": [i for i in visible if i.consolidated],
         "edited": [i for i in visible if i.edited_by_moderation],
-        "figures": {"people": count_participants(ideathon),
-                    # Ideas people posted (or typed from paper): not the ones a merge made.
-                    "ideas": sum(1 for i in ideas if not i.consolidated),
-                    # Paper dots where they stand: a merged source's went to its consolidated idea.
-                    "dots": count_votes(ideathon), "paper_dots": sum(
-                        votes for idea_id, votes in paper_votes(ideathon).items() if idea_id in on_board)},
+        "figures": ideathon_rows([ideathon])[0],
     }
 
 

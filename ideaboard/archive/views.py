@@ -13,6 +13,7 @@ from ..accounts import role_required
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
+from ..moderation.views import moderated
 from ..municipalities.services import get_by_code
 from ..votes.services import ranking
 from . import services
@@ -23,12 +24,10 @@ from .search import Filters, search_proposals
 bp = Blueprint("archive", __name__)
 
 
-def _ideathon(ideathon_id: int, moderate: bool = False) -> Ideathon:
+def _ideathon(ideathon_id: int) -> Ideathon:
     ideathon = db.session.get(Ideathon, ideathon_id)
     if ideathon is None:
         abort(404)
-    if moderate and not can_moderate(current_user, ideathon):
-        abort(403)
     return ideathon
 
 
@@ -53,7 +52,7 @@ def _board_ideas(ideathon: Ideathon):
 @role_required()
 def proposals(ideathon_id: int):
     """Write the closed board up as proposals, then archive the ideathon."""
-    ideathon = _ideathon(ideathon_id, moderate=True)
+    ideathon = moderated(ideathon_id)
     form = ProposalForm().for_ideathon(ideathon, _board_ideas(ideathon))
     if request.method == "POST":
         if not form.validate_on_submit():
@@ -83,7 +82,7 @@ def _proposals_page(ideathon, form):
 @role_required()
 def edit(proposal_id: int):
     proposal = _proposal(proposal_id)
-    ideathon = _ideathon(proposal.ideathon_id, moderate=True)
+    ideathon = moderated(proposal.ideathon_id)
     form = ProposalForm(obj=proposal if request.method == "GET" else None).for_ideathon(ideathon, _board_ideas(ideathon))
     if request.method == "GET":
         form.theme_id.data = str(proposal.theme_id or "")
@@ -109,7 +108,7 @@ def edit(proposal_id: int):
 @role_required()
 def delete(proposal_id: int):
     proposal = _proposal(proposal_id)
-    ideathon = _ideathon(proposal.ideathon_id, moderate=True)
+    ideathon = moderated(proposal.ideathon_id)
     try:
         services.delete_proposal(proposal, actor=current_user)
         flash(_("Propuesta borrada."), "success")
@@ -122,7 +121,7 @@ def delete(proposal_id: int):
 @role_required()
 def archive(ideathon_id: int):
     """Archive the ideathon: its board and proposals become public record."""
-    ideathon = _ideathon(ideathon_id, moderate=True)
+    ideathon = moderated(ideathon_id)
     try:
         services.archive_ideathon(ideathon, actor=current_user)
     except services.ArchiveError as error:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import joinedload
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
+from ..ideathons.services import theme_of
 from ..moderation.flags import flags_in
 from ..rooms import broadcasts
 from ..rooms.models import Participant
@@ -157,12 +158,8 @@ def _require_not_muted(participant: Participant) -> None:
 
 
 def _theme_of(ideathon: Ideathon, theme_id) -> Theme:
-    try:
-        theme_id = int(theme_id)
-    except (TypeError, ValueError):
-        theme_id = None
-    theme = db.session.get(Theme, theme_id) if theme_id else None
-    if theme is None or theme.ideathon_id != ideathon.id:
+    theme = theme_of(ideathon, theme_id)
+    if theme is None:
         raise IdeaError(_l("Ese tema no existe en esta sala. Elija uno de la lista."))
     return theme
 

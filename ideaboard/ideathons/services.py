@@ -43,6 +43,15 @@ def can_plan(user: User) -> bool:
     return user.is_authenticated and user.has_role(*PLANNERS)
 
 
+def theme_of(ideathon: Ideathon, theme_id) -> Theme | None:
+    """One of this ideathon's themes, from an id as typed; None for a bad id or another's theme."""
+    try:
+        theme = db.session.get(Theme, int(theme_id))
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return theme if theme is not None and theme.ideathon_id == ideathon.id else None
+
+
 def can_moderate(user: User, ideathon: Ideathon) -> bool:
     """Planners, and the moderators assigned to this ideathon, may run its room."""
     return can_plan(user) or (user.is_authenticated and user.id in {m.id for m in ideathon.moderators})

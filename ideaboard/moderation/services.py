@@ -18,7 +18,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
-from ..ideathons.services import can_moderate
+from ..ideathons.services import can_moderate, theme_of
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
@@ -106,11 +106,8 @@ def _gone(idea: Idea):
 
 
 def _theme(ideathon: Ideathon, theme_id) -> Theme:
-    try:
-        theme = db.session.get(Theme, int(theme_id))
-    except (TypeError, ValueError):
-        theme = None
-    if theme is None or theme.ideathon_id != ideathon.id:
+    theme = theme_of(ideathon, theme_id)
+    if theme is None:
         raise ModerationError(_l("Ese tema no existe en esta sala. Elija uno de la lista."), 422)
     return theme
 
