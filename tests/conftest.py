@@ -207,7 +207,8 @@ def make_ideathon(app, make_user):
     from ideaboard.ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
     from ideaboard.ideathons.themes import default_themes
 
-    def make(municipality="0108", *, title=None, days=7, themes=None, actor=None, venue="Salón municipal"):
+    def make(municipality="0108", *, title=None, days=7, themes=None, actor=None, venue="Salón municipal",
+             programme=None):
         actor = actor or make_user(Role.COORDINATOR)
         themes = themes or [(t["name"], t["icon"]) for t in default_themes()[:3]]
         return create_ideathon(
@@ -218,9 +219,33 @@ def make_ideathon(app, make_user):
                 venue=venue,
                 description="",
                 themes=[ThemeDraft(name, icon) for name, icon in themes],
+                programme=programme,
             ),
             actor=actor,
         )
+
+    return make
+
+
+@pytest.fixture
+def make_programme(app, make_user):
+    """Factory: make_programme(published=True, days_before=120, days_after=240) -> a Programme whose
+    period runs from `days_before` days ago to `days_after` days ahead, with no milestones yet."""
+    from datetime import date, timedelta
+
+    from ideaboard.programme.services import ProgrammeDraft, create_programme, publish_programme
+
+    def make(*, name=None, published=True, days_before=120, days_after=240, actor=None):
+        actor = actor or make_user(Role.COORDINATOR)
+        today = date.today()
+        programme = create_programme(ProgrammeDraft(
+            name=name or f"Programa {next(_counter)}", description="Ideatones municipales",
+            starts_on=today - timedelta(days=days_before), ends_on=today + timedelta(days=days_after),
+            coordinating_institution="Comisión de Gobierno Abierto",
+            supporting_institutions="Secretaría de Planificación\nAsociación de municipalidades"), actor=actor)
+        if published:
+            publish_programme(programme, actor=actor)
+        return programme
 
     return make
 

@@ -91,6 +91,8 @@ class Ideathon(db.Model):
     # Archived: the closed board and its proposals are public record and no longer change.
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The programme it belongs to, if any (its date then falls within the programme's period).
+    programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
@@ -101,6 +103,7 @@ class Ideathon(db.Model):
     )
     moderators = relationship("User", secondary=ideathon_moderators, order_by="User.name")
     created_by = relationship("User", foreign_keys=[created_by_id])
+    programme = relationship("Programme")
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('scheduled', 'cancelled')", name="status"),

@@ -9,7 +9,9 @@ from flask_babel import to_utc
 from ..accounts.models import Role, User
 from ..database import utcnow, write
 from ..extensions import db
+from ..budget.services import ensure_plan
 from ..municipalities.models import Municipality
+from ..programme.models import Programme
 from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
 
@@ -37,6 +39,7 @@ class IdeathonPlan:
     venue: str
     description: str
     themes: list[ThemeDraft]
+    programme: Programme | None = None  # its day then falls within the programme's period
 
 
 def can_plan(user: User) -> bool:
@@ -73,6 +76,11 @@ def _checked(plan: IdeathonPlan) -> IdeathonPlan:
         raise IdeathonError(_l("Escriba un título."))
     if plan.starts_at_local is None:
         raise IdeathonError(_l("Indique la fecha y la hora."))
+    programme = plan.programme
+    if programme is not None and not programme.covers(plan.starts_at_local.date()):
+        raise IdeathonError(_l("La fecha debe caer dentro del periodo del programa «%(name)s» (%(start)s a %(end)s).",
+                               name=programme.name, start=programme.starts_on.strftime("%d/%m/%Y"),
+                               end=programme.ends_on.strftime("%d/%m/%Y")))
     plan.venue = (plan.venue or "").strip()
     if not plan.venue:
         raise IdeathonError(_l("Indique el lugar."))
@@ -121,9 +129,13 @@ def create_ideathon(plan: IdeathonPlan, *, actor: User) -> Ideathon:
             venue=plan.venue,
             description=plan.description,
             created_by=actor,
+            programme=plan.programme,
         )
         db.session.add(ideathon)
         _apply_themes(ideathon, [ThemeDraft(t.name, t.icon) for t in plan.themes])
+        if plan.programme is not None:
+            db.session.flush()
+            ensure_plan(ideathon)
     return ideathon
 
 
@@ -139,7 +151,10 @@ def update_ideathon(ideathon: Ideathon, plan: IdeathonPlan, *, actor: User) -> I
         ideathon.starts_at = to_utc(plan.starts_at_local)
         ideathon.venue = plan.venue
         ideathon.description = plan.description
+        ideathon.programme = plan.programme
         _apply_themes(ideathon, plan.themes)
+        if plan.programme is not None:
+            ensure_plan(ideathon)
     return ideathon
 
 

@@ -25,6 +25,8 @@ class Participant(db.Model):
     nickname: Mapped[str] = mapped_column(sa.String(40), default="")
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     muted_at: Mapped[datetime | None] = mapped_column(sa.DateTime)  # a moderator stopped their posting
+    # Answered the end-of-ideathon survey (the answers themselves are not linked: evaluation.models).
+    exit_survey_done: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     ideathon = relationship("Ideathon")
     card = relationship("JoinCard", primaryjoin="JoinCard.participant_id == Participant.id", uselist=False,
