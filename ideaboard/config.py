@@ -31,6 +31,11 @@ class Config:
     WTF_CSRF_TIME_LIMIT = int(timedelta(hours=12).total_seconds())
     WTF_CSRF_HEADERS = ["X-CSRFToken"]
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    # Uploaded files (photos, documents): where they are kept (unset: the instance folder's uploads/,
+    # never the static folder) and the largest accepted, as sent by a phone. Only views marked
+    # @accepts_uploads take requests this large (ideaboard/uploads).
+    UPLOAD_FOLDER = None
+    UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
     LANGUAGES = ("es", "en")
     BABEL_DEFAULT_LOCALE = "es"

@@ -62,3 +62,13 @@ class Evidence(db.Model):
     @property
     def kind_enum(self) -> EvidenceKind:
         return EvidenceKind(self.kind)
+
+    @property
+    def url_host(self) -> str:
+        """Where a link leads (shown beside it: a visitor knows before leaving the site)."""
+        from urllib.parse import urlsplit
+
+        try:
+            return (urlsplit(self.url).hostname or "").removeprefix("www.") if self.url else ""
+        except ValueError:
+            return ""

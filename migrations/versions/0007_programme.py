@@ -230,7 +230,7 @@ def upgrade():
     op.create_index(op.f('ix_ideathons_programme_id'), 'ideathons', ['programme_id'], unique=False)
 
     with op.batch_alter_table('participants', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('exit_survey_done', sa.Boolean(), server_default=sa.text('0'), nullable=False))
+        batch_op.add_column(sa.Column('exit_survey_done', sa.Boolean(), server_default=sa.false(), nullable=False))
 
     # ### end Alembic commands ###
 

@@ -1,0 +1,32 @@
+"""The evidence form. Its rules (what each kind needs, lengths, the file's content) are checked by
+evidence/services.py and uploads/services.py, whose messages land on these fields."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+
+from .models import KIND_LABELS
+
+
+class EvidenceForm(FlaskForm):
+    kind = SelectField(_l("Clase de evidencia"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
+                       validate_choice=False)
+    title = StringField(_l("Título"))
+    description = TextAreaField(_l("Descripción"))
+    file = FileField(_l("Archivo"))
+    url = StringField(_l("Enlace"))
+    published = BooleanField(_l("Publicar: cualquiera la puede ver"), default=True)
+
+    def show_errors(self, errors: dict) -> None:
+        for name, message in errors.items():
+            getattr(self, name).errors = [str(message)]
+
+
+class EvidenceEditForm(FlaskForm):
+    title = StringField(_l("Título"))
+    description = TextAreaField(_l("Descripción"))
+    url = StringField(_l("Enlace"))
+    published = BooleanField(_l("Publicar: cualquiera la puede ver"))
+
+    show_errors = EvidenceForm.show_errors
