@@ -4,6 +4,9 @@ Generic (label, value) charts, for the mayor's report and any page of figures:
 
 - `bar_chart`: one horizontal bar per label, its value (and share of a total) at its end.
 - `stacked_bar`: one bar split into the shares of a whole, with a legend.
+- `column_chart`: vertical columns, a figure over time (per month).
+- `bar_groups`: several bars per label (one per series, with a legend): planned against spent,
+  proposals delivered, answered and implemented.
 
 Each returns a `Chart`, which renders as a <figure>: a visible caption, the SVG (role="img",
 named by its <title> and <desc> through aria-labelledby; <desc> states every value) and the same
@@ -193,3 +196,116 @@ def stacked_bar(data: Iterable, *, id: str, title, label_heading=_l("Dato"), val
     return Chart(id=id, title=title,
                  svg=_svg(id, title, description or _describe(items, total), math.ceil(y), body, css),
                  table=_table(title, items, label_heading, value_heading, total))
+
+
+# --- Added for the programme's evaluation (ideaboard/evaluation): same pattern, two more kinds ---
+
+COLUMN_HEIGHT = 120  # the tallest column of a column chart
+
+
+def column_chart(data: Iterable, *, id: str, title, label_heading=_l("Dato"), value_heading=_l("Número"),
+                 ticks: Iterable[str] | None = None, description: str | None = None, series: int = 0,
+                 css: str | None = None) -> Chart:
+    """Vertical columns, one per (label, value[, muted]) in the order given: a figure over time.
+
+    `ticks`: the short text under each column (a month: "ene" with "2025" below on a new line,
+    "\\n" between lines), the label itself when not given; the table and <desc> keep the labels.
+    When the columns are too narrow for every tick (or value), every other one is left out of the
+    drawing, never out of the table."""
+    title, label_heading, value_heading = _texts(title, label_heading, value_heading)
+    items = _items(data)
+    ticks = [str(t) for t in ticks] if ticks is not None else [i.label for i in items]
+    n = max(len(items), 1)
+    pitch = WIDTH / n
+    width = min(pitch * 0.7, 40)
+    top = max((i.value for i in items), default=0)
+    values = [_number(i.value) for i in items]
+    widest = max((len(line) for t in ticks for line in t.split("\n")), default=1) * CHAR + 4
+    step = max(1, math.ceil(widest / pitch))
+    show_values = max((len(v) for v in values), default=1) * CHAR + 2 <= pitch
+    base = LINE + COLUMN_HEIGHT  # the columns stand on it, their values above them
+    body = []
+    for index, (item, value, tick) in enumerate(zip(items, values, ticks)):
+        x = index * pitch + (pitch - width) / 2
+        middle = index * pitch + pitch / 2
+        height = COLUMN_HEIGHT * item.value / top if top else 0
+        body.append(Markup('<rect class="chart__track" x="{x}" y="{y}" width="{w}" height="{h}"/>').format(
+            x=_n(x), y=_n(LINE), w=_n(width), h=COLUMN_HEIGHT))
+        if height:
+            height = max(height, 1)
+            body.append(Markup('<rect class="chart__bar {fill}" x="{x}" y="{y}" width="{w}" height="{h}"/>').format(
+                fill=_fill(item, series), x=_n(x), y=_n(base - height), w=_n(width), h=_n(height)))
+        if show_values:
+            body.append(Markup('<text class="chart__value" x="{x}" y="{y}" text-anchor="middle">{v}</text>').format(
+                x=_n(middle), y=_n(base - height - 4), v=value))
+        if index % step == 0:
+            for line_number, line in enumerate(tick.split("\n")):
+                body.append(Markup('<text class="chart__label" x="{x}" y="{y}" text-anchor="middle">{t}</text>').format(
+                    x=_n(middle), y=_n(base + LINE * (line_number + 1)), t=line))
+    lines = max((len(t.split("\n")) for t in ticks), default=1)
+    height = base + LINE * lines + 4
+    return Chart(id=id, title=title,
+                 svg=_svg(id, title, description or _describe(items, None), height, body, css),
+                 table=_table(title, items, label_heading, value_heading, None))
+
+
+def bar_groups(rows: Iterable, *, id: str, title, series: Iterable, label_heading=_l("Dato"),
+               value_format=None, shares_of: int | None = None, description: str | None = None,
+               css: str | None = None) -> Chart:
+    """Several bars per label, one per series, with a legend: (label, [value of each series]).
+
+    All bars share one scale. `value_format` writes a value (a number by default; an amount of
+    money, for instance). With `shares_of`, the other series' values also read as a share of that
+    series' value in the same row (proposals answered out of those delivered)."""
+    title, label_heading = _texts(title, label_heading)
+    names = [str(s) for s in series]
+    write = value_format or _number
+    data = [(str(label), [v or 0 for v in values]) for label, values in rows]
+
+    def text(values, k) -> str:
+        written = write(values[k])
+        if shares_of is not None and k != shares_of and values[shares_of]:  # no share of nothing
+            written += f" ({_share(values[k], values[shares_of])})"
+        return written
+
+    texts = [[text(values, k) for k in range(len(names))] for _label, values in data]
+    value_room = max((len(t) for row in texts for t in row), default=1) * CHAR + 8
+    bar_room = WIDTH - value_room
+    top = max((v for _label, values in data for v in values), default=0)
+    body, y = [], 0.0
+    for k, name in enumerate(names):  # the legend first: the colours are read before the bars
+        body.append(Markup('<rect class="chart__key chart__fill--{k}" x="0" y="{y}" width="12" height="12"/>').format(
+            k=k % SERIES, y=_n(y + 4)))
+        for line in _wrap(name, WIDTH - 20):
+            y += LINE
+            body.append(Markup('<text class="chart__label" x="20" y="{}">{}</text>').format(_n(y - 3), line))
+    y += GAP
+    for (label, values), row_texts in zip(data, texts):
+        for line in _wrap(label, WIDTH):
+            y += LINE
+            body.append(Markup('<text class="chart__label" x="0" y="{}">{}</text>').format(_n(y - 4), line))
+        y += 2
+        for k, value in enumerate(values):
+            width = bar_room * value / top if top else 0
+            body.append(Markup('<rect class="chart__track" x="0" y="{y}" width="{w}" height="{h}"/>').format(
+                y=_n(y), w=_n(bar_room), h=BAR))
+            if width:
+                body.append(Markup('<rect class="chart__bar chart__fill--{k}" x="0" y="{y}" width="{w}" height="{h}"/>')
+                            .format(k=k % SERIES, y=_n(y), w=_n(max(width, 1)), h=BAR))
+            body.append(Markup('<text class="chart__value" x="{x}" y="{y}">{v}</text>').format(
+                x=_n(max(width, 0) + 6), y=_n(y + BAR - 3), v=row_texts[k]))
+            y += BAR + 3
+        y += GAP - 3
+    height = max(y - GAP + 2, LINE)
+    described = description or "; ".join(
+        f"{label}: " + ", ".join(f"{name} {t}" for name, t in zip(names, row_texts))
+        for (label, _values), row_texts in zip(data, texts)) + "."
+    head = Markup('<tr><th scope="col">{}</th>{}</tr>').format(
+        label_heading, Markup("").join(Markup('<th scope="col">{}</th>').format(name) for name in names))
+    body_rows = Markup("").join(
+        Markup('<tr><th scope="row">{}</th>{}</tr>').format(
+            label, Markup("").join(Markup("<td>{}</td>").format(t) for t in row_texts))
+        for (label, _values), row_texts in zip(data, texts))
+    table = Markup('<table class="chart__table"><caption>{}</caption><thead>{}</thead><tbody>{}</tbody></table>').format(
+        title, head, body_rows)
+    return Chart(id=id, title=title, svg=_svg(id, title, described, height, body, css), table=table)

@@ -80,7 +80,7 @@ def _archived(ideathon_ids=None):
     return db.session.scalars(query).all()
 
 
-def _per_ideathon(column, ids, *where):
+def per_ideathon(column, ids, *where):
     rows = db.session.execute(sa.select(column.table.c.ideathon_id, sa.func.count())
                               .where(column.table.c.ideathon_id.in_(ids), *where).group_by(column.table.c.ideathon_id))
     return dict(rows.all())
@@ -88,12 +88,12 @@ def _per_ideathon(column, ids, *where):
 
 def ideathon_rows(ideathons) -> list[dict]:
     ids = [i.id for i in ideathons]
-    people = _per_ideathon(Participant.id, ids)
+    people = per_ideathon(Participant.id, ids)
     # Ideas people posted (or typed from paper), wherever moderation put them; not those a merge made.
-    ideas = _per_ideathon(Idea.id, ids, Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value,
+    ideas = per_ideathon(Idea.id, ids, Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value,
                                                           IdeaStatus.MERGED.value)), Idea.consolidated.is_(False))
-    dots = _per_ideathon(Vote.id, ids)
-    proposals = _per_ideathon(Proposal.id, ids)
+    dots = per_ideathon(Vote.id, ids)
+    proposals = per_ideathon(Proposal.id, ids)
     latest = (sa.select(sa.func.max(PaperTally.id)).join(Idea, Idea.id == PaperTally.idea_id)
               .where(Idea.ideathon_id.in_(ids)).group_by(PaperTally.idea_id))
     paper = dict(db.session.execute(

@@ -1,13 +1,8 @@
 """The archive: moderators write proposals and archive the ideathon; everyone browses and searches
 the archive and follows each proposal's answers; officials answer their municipality's."""
-import mimetypes
-from pathlib import Path
-from urllib.parse import urlsplit
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.security import safe_join
 
 from ..accounts import role_required
 from ..extensions import db, limiter
@@ -15,6 +10,7 @@ from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
 from ..moderation.views import moderated
 from ..municipalities.services import get_by_code
+from ..pdf import pdf_download, static_text
 from ..votes.services import ranking
 from . import services
 from .forms import ProposalForm, ResponseForm
@@ -216,20 +212,10 @@ def report(ideathon_id: int):
 @bp.route("/ideatones/<int:ideathon_id>/informe.pdf")
 @limiter.limit(REPORT_PDF_RATE_LIMIT)
 def report_pdf(ideathon_id: int):
-    """The same report as a PDF download, drawn by WeasyPrint from the app's own files only."""
-    import logging
-
-    import weasyprint
-
-    # Its warnings are about app.css's screen-only rules and the charts' SVG properties: noise here.
-    # A stylesheet it could not load is still logged (as an error).
-    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    """The same report as a PDF download (ideaboard/pdf.py)."""
     ideathon = _report_ideathon(ideathon_id)
-    html = _report_page(ideathon, pdf=True, svg_css=_static_text("css/report.css"))
-    document = weasyprint.HTML(string=html, base_url=request.url_root, url_fetcher=_static_fetcher(request.url_root))
-    response = current_app.response_class(document.write_pdf(), mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_report_filename(ideathon)}"'
-    return response
+    html = _report_page(ideathon, pdf=True, svg_css=static_text("css/report.css"))
+    return pdf_download(html, _report_filename(ideathon))
 
 
 def _report_filename(ideathon: Ideathon) -> str:
@@ -242,28 +228,3 @@ def _report_filename(ideathon: Ideathon) -> str:
 
     place = re.sub(r"[^a-z0-9]+", "-", fold(ideathon.municipality.name)).strip("-") or ideathon.municipality.code
     return f"informe-{place}-{to_user_timezone(ideathon.starts_at).date().isoformat()}.pdf"
-
-
-def _static_text(filename: str) -> str:
-    return (Path(current_app.static_folder) / filename).read_text(encoding="utf-8")
-
-
-def _static_fetcher(root: str):
-    """WeasyPrint's fetcher: the app's static files under `root`, read from disk; anything else is
-    refused (WeasyPrint then leaves it out), so drawing a PDF never touches the network."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    prefix = current_app.static_url_path + "/"
-    static, folder = root.rstrip("/") + prefix, current_app.static_folder
-
-    class StaticFiles(URLFetcher):
-        def fetch(self, url, headers=None):
-            path = urlsplit(url).path
-            if url.startswith(static) and path.startswith(prefix):
-                local = safe_join(folder, path[len(prefix):])
-                if local and Path(local).is_file():
-                    mime = mimetypes.guess_type(local)[0] or "application/octet-stream"
-                    return URLFetcherResponse(url, Path(local).read_bytes(), {"Content-Type": mime})
-            raise ValueError(f"not fetched for the PDF: {url}")
-
-    return StaticFiles()

@@ -147,7 +147,7 @@ def test_a_bar_chart_is_accessible_escaped_and_coloured_by_classes(app):
     assert html.startswith('<figure class="chart" id="c1">')
     assert 'role="img" aria-labelledby="c1-title c1-desc"' in html
     assert '<title id="c1-title">Ideas &lt;por&gt; tema</title>' in html
-    assert "Agua &lt;b&gt;&amp;&lt;/b&gt;: 3 (75 %); Calles: 0 (0 %); Sin respuesta: 1 (25 %)." in html.replace("\xa0", " ")
+    assert "Agua &lt;b&gt;&amp;&lt;/b&gt;: 3 (75%); Calles: 0 (0%); Sin respuesta: 1 (25%)." in html.replace("\xa0", " ")
     assert "<b>" not in html and "style" not in html  # escaped; colours from classes, no inline style
     assert 'class="chart__bar chart__fill--0"' in html and 'class="chart__bar chart__fill--muted"' in html
     assert html.count('class="chart__bar ') == 2  # a zero draws no bar, only its track and "0"
@@ -205,9 +205,9 @@ def test_the_html_report_has_charts_with_text_alternatives_and_no_names(app, cli
 
 
 def test_the_pdf_download(app, client, board, monkeypatch):
-    from ideaboard.archive import views
+    from ideaboard import pdf
 
-    fetched, made = [], views._static_fetcher
+    fetched, made = [], pdf._static_fetcher
 
     def recording(root):  # the fetcher WeasyPrint is given, watched
         fetcher = made(root)
@@ -218,7 +218,7 @@ def test_the_pdf_download(app, client, board, monkeypatch):
     import weasyprint
 
     drawn, html_of = [], weasyprint.HTML  # and the page it is given to draw
-    monkeypatch.setattr(views, "_static_fetcher", recording)
+    monkeypatch.setattr(pdf, "_static_fetcher", recording)
     monkeypatch.setattr(weasyprint, "HTML", lambda **kwargs: drawn.append(kwargs["string"]) or html_of(**kwargs))
     archive_ideathon(board, actor=board.created_by)
     response = client.get(f"/ideatones/{board.id}/informe.pdf")
@@ -237,7 +237,7 @@ def test_the_pdf_download(app, client, board, monkeypatch):
 
 
 def test_the_pdf_is_drawn_from_the_apps_own_files_only(app):
-    from ideaboard.archive.views import _static_fetcher
+    from ideaboard.pdf import _static_fetcher
 
     with app.test_request_context():
         fetch = _static_fetcher("http://localhost/")
