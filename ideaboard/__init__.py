@@ -61,22 +61,33 @@ def create_app(config: dict | None = None) -> Flask:
 
     init_accounts(app)
 
+    from .uploads import init_app as init_uploads
+
+    init_uploads(app)
+
     from .accounts.views import bp as accounts_bp
     from .api.downloads import bp as downloads_bp
     from .api.views import bp as api_bp
     from .archive.views import bp as archive_bp
+    from .budget.views import bp as budget_bp
+    from .calendar.views import bp as calendar_bp
+    from .evaluation.views import bp as evaluation_bp
+    from .evidence.views import bp as evidence_bp
     from .facilitation.views import bp as facilitation_bp
     from .home.views import bp as home_bp
     from .ideas.views import bp as ideas_bp
     from .ideathons.views import bp as ideathons_bp
     from .moderation.views import bp as moderation_bp
     from .municipalities.views import bp as municipalities_bp
+    from .pilots.views import bp as pilots_bp
+    from .programme.views import bp as programme_bp
     from .rooms import events  # noqa: F401 - registers the Socket.IO handlers
     from .rooms.views import bp as rooms_bp
     from .votes.views import bp as votes_bp
 
     for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
-                      facilitation_bp, moderation_bp, archive_bp, downloads_bp, api_bp):
+                      facilitation_bp, moderation_bp, archive_bp, downloads_bp, api_bp, programme_bp, pilots_bp,
+                      budget_bp, evidence_bp, evaluation_bp, calendar_bp):
         app.register_blueprint(blueprint)
 
     from .ideas.forms import new_client_id

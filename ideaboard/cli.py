@@ -1,5 +1,4 @@
 """Command-line tools: `flask --app wsgi <group> <command>` (see README)."""
-from datetime import datetime, timedelta
 
 import click
 import sqlalchemy as sa
@@ -68,20 +67,12 @@ def load_municipalities_command():
 
 
 DEMO_ADMIN = "admin@ideaboard.local"
-# The pilot programme: one ideathon a month in eight towns (DESIGN.md), placed around today.
-DEMO_CALENDAR = [
-    ("2101", -150, "Jalapa"), ("0301", -120, "Antigua Guatemala"), ("1307", -90, "Jacaltenango"),
-    ("0801", -60, "Totonicapán"), ("1601", -30, "Cobán"), ("0108", 7, "Mixco"),
-    ("0901", 37, "Quetzaltenango"), ("0115", 67, "Villa Nueva"),
-]
 
 
 @demo_cli.command("load")
 def load_demo_command():
-    """Create the admin account (password printed once) and the pilot programme's ideathons."""
-    from .ideathons.models import Ideathon
-    from .ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
-    from .ideathons.themes import default_themes
+    """Create the admin account (password printed once) and the pilot programme with its ideathons."""
+    from .programme.demo import load_pilot_programme
 
     load_municipalities()
     admin = find_user_by_email(DEMO_ADMIN)
@@ -94,23 +85,11 @@ def load_demo_command():
         click.echo(f"    password: {password}")
         click.echo("  Change it after logging in, or: flask --app wsgi users set-password " + DEMO_ADMIN)
         click.echo("")
-    if db.session.scalar(sa.select(sa.func.count(Ideathon.id))):
-        click.echo("Demo ideathons already present.")
-        return
-    today = datetime.now().replace(hour=9, minute=0, second=0, microsecond=0)
-    for code, days, town in DEMO_CALENDAR:
-        create_ideathon(
-            IdeathonPlan(
-                municipality=get_by_code(code),
-                title=f"Ideatón de {town}",
-                starts_at_local=today + timedelta(days=days),
-                venue="Salón municipal",
-                description="Vecinas y vecinos proponen cómo mejorar los servicios municipales.",
-                themes=[ThemeDraft(t["name"], t["icon"]) for t in default_themes()],
-            ),
-            actor=admin,
-        )
-    click.echo(f"Created {len(DEMO_CALENDAR)} demo ideathons.")
+    programme = load_pilot_programme(admin)
+    if programme is None:
+        click.echo("Demo pilot programme already present.")
+    else:
+        click.echo(f"Created the pilot programme (/programas/{programme.id}) with its eight ideathons.")
 
 
 def register_commands(app: Flask) -> None:

@@ -106,8 +106,8 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(migrated):
-    app = create_app(app_config(migrated))
+def app(migrated, tmp_path):
+    app = create_app(app_config(migrated, UPLOAD_FOLDER=str(tmp_path / "uploads")))
     app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()

@@ -101,12 +101,62 @@ ACCESS = {
     "ideas.post": {PARTICIPANT},
     "ideas.edit": {PARTICIPANT},
     "ideas.withdraw": {PARTICIPANT},
+    # The programme (the walk's programme is published; its pilot is Mixco, 0108, the official's municipality).
+    "programme.index": PUBLIC,
+    "programme.tracker": PUBLIC,
+    "programme.create": PLANNERS,
+    "programme.edit": PLANNERS,
+    "programme.publish": PLANNERS,
+    "programme.new_milestone": PLANNERS,
+    "programme.edit_milestone": PLANNERS,
+    "programme.delete_milestone": PLANNERS,
+    "programme.new_activity": PLANNERS,
+    "programme.edit_activity": PLANNERS,
+    "programme.delete_activity": PLANNERS,
+    "calendar.month": PUBLIC,
+    "calendar.list": PUBLIC,
+    "calendar.feed": PUBLIC,
+    "budget.programme": PUBLIC,  # category totals; expense lines only for planners
+    "budget.ideathon": PLANNERS | {Role.OFFICIAL},  # officials of the ideathon's municipality, read-only
+    "budget.plan": PLANNERS,
+    "budget.add_expense": PLANNERS,
+    "budget.delete_expense": PLANNERS,
+    "pilots.index": PLANNERS,
+    "pilots.propose": PLANNERS,
+    "pilots.detail": PLANNERS | {Role.OFFICIAL},  # an official of that municipality, read-only
+    "pilots.select": PLANNERS,
+    "pilots.invitation": PLANNERS,
+    "pilots.agreement": PLANNERS,
+    "pilots.remove": PLANNERS,
+    "pilots.agreement_file": PUBLIC,  # once signed in a published programme (404 before: not a 403)
+    "pilots.baseline": PLANNERS,
+    "pilots.add_indicator": PLANNERS,
+    "pilots.import_baseline": PLANNERS,
+    "pilots.set_value": PLANNERS,
+    "pilots.baseline_template": PLANNERS,
+    # Published evidence is public (the walk's is a video link on the activity: no file, so 404 for its file);
+    # an ideathon's evidence is also its moderators' to manage (the walk's moderator is not assigned).
+    "evidence.for_ideathon": PUBLIC,
+    "evidence.add_to_ideathon": PLANNERS,
+    "evidence.for_activity": PUBLIC,
+    "evidence.add_to_activity": PLANNERS,
+    "evidence.edit": PLANNERS,
+    "evidence.file": PUBLIC,
+    "evidence.thumbnail": PUBLIC,
+    "evidence.publish": PLANNERS,
+    "evidence.delete": PLANNERS,
+    "evaluation.survey": {PARTICIPANT},
+    "evaluation.page": PUBLIC,
+    "evaluation.csv": PUBLIC,
+    "evaluation.report": PUBLIC,
+    "evaluation.report_pdf": PUBLIC,
 }
 
 SKIPPED = {
     "accounts.logout",  # it would end this visitor's session; tested in tests/accounts
     "rooms.close_room_view",  # it would close the room under the rest of the walk; tested in tests/rooms
     "facilitation.phase",  # likewise (an empty POST changes nothing, but keep the walk's room as it is)
+    "programme.publish",  # an empty POST takes the walk's programme back to draft; tested in tests/programme
 }
 
 
@@ -141,12 +191,14 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
     proposal = Proposal(ideathon_id=room.id, municipality_id=room.municipality_id, title="P", problem="p", proposal="p")
     db.session.add(proposal)
     db.session.commit()
-    values = {"ideathon_id": room.id, "user_id": make_user(Role.MODERATOR).id, "code": room.room_code,
+    programme = programme_walk(room)
+    values = {**programme,
+              "ideathon_id": room.id, "user_id": make_user(Role.MODERATOR).id, "code": room.room_code,
               "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id,
               "participant_id": author.id, "proposal_id": proposal.id,
               "table": "proposals", "fmt": "csv"}
     checked = 0
-    for rule in app.url_map.iter_rules():
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint.endswith(("delete", "remove"))):
         if rule.endpoint in SKIPPED:
             continue
         allowed = visitor in ACCESS[rule.endpoint]
@@ -173,3 +225,32 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
                 assert response.status_code == 403, where
             checked += 1
     assert checked >= len(ACCESS) - len(SKIPPED)
+
+
+def programme_walk(room) -> dict:
+    """A published programme holding the walk's room, with one of everything: milestone, activity,
+    pilot (the room's municipality, agreement signed), expense and a published video link."""
+    from datetime import date, timedelta
+
+    from ideaboard.budget.models import Expense
+    from ideaboard.evidence.models import Evidence
+    from ideaboard.pilots.models import PilotMunicipality
+    from ideaboard.programme.models import Activity, Milestone, Programme
+
+    today = date.today()
+    programme = Programme(name="Programa", starts_on=today - timedelta(days=60), ends_on=today + timedelta(days=60),
+                          coordinating_institution="Comisión", published_at=room.created_at)
+    milestone = Milestone(programme=programme, title="Hito", due_from=today, due_until=today, responsible="Comisión")
+    activity = Activity(milestone=milestone, title="Actividad", due_from=today, due_until=today, responsible="C",
+                        ideathon_id=room.id)
+    pilot = PilotMunicipality(programme=programme, municipality_id=room.municipality_id, signed_on=today,
+                              invited_on=today, selected_at=room.created_at, signatories="Alcalde")
+    db.session.add_all([programme, milestone, activity, pilot])
+    room.programme = programme
+    db.session.flush()
+    expense = Expense(ideathon_id=room.id, category="hall", amount_cents=100, spent_on=today, description="Salón")
+    evidence = Evidence(kind="video", title="Video", url="https://example.org/v", activity_id=activity.id)
+    db.session.add_all([expense, evidence])
+    db.session.commit()
+    return {"programme_id": programme.id, "milestone_id": milestone.id, "activity_id": activity.id,
+            "pilot_id": pilot.id, "expense_id": expense.id, "evidence_id": evidence.id}

@@ -3,14 +3,22 @@ from functools import wraps
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import AnonymousUserMixin, current_user
 
 from ..extensions import db, login_manager
 from .models import Role, User
 
 
+class Visitor(AnonymousUserMixin):
+    """Someone not logged in: holds no role (so templates may ask `has_role` of anyone)."""
+
+    def has_role(self, *roles: Role) -> bool:
+        return False
+
+
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    login_manager.anonymous_user = Visitor
     login_manager.login_view = "accounts.login"
     login_manager.login_message = _l("Inicie sesión para ver esa página.")
     login_manager.login_message_category = "info"

@@ -58,7 +58,10 @@ def logout():
 @role_required()
 def dashboard():
     """The staff home: what this person's role lets them do."""
-    return render_template("accounts/dashboard.html")
+    from ..pilots.services import pilots_of_municipality
+
+    pilots = pilots_of_municipality(current_user.municipality_id) if current_user.municipality_id else []
+    return render_template("accounts/dashboard.html", pilots=pilots)
 
 
 @bp.route("/cuenta/contrasena", methods=["GET", "POST"])

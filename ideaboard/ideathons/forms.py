@@ -46,7 +46,15 @@ class IdeathonForm(FlaskForm):
     )
     venue = StringField(_l("Lugar"), validators=[DataRequired(_l("Indique el lugar.")), Length(max=200)])
     description = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=4000)])
+    programme = SelectField(_l("Programa"), coerce=str, validate_choice=False)
     themes = FieldList(FormField(ThemeForm), min_entries=1, max_entries=MAX_THEMES + 1)
+
+    def with_programmes(self, programmes) -> "IdeathonForm":
+        """The programmes it may belong to (its date must then fall within the programme's period)."""
+        self._programmes = {str(p.id): p for p in programmes}
+        self.programme.choices = [SelectChoice("", _l("Ninguno"))] + [
+            SelectChoice(key, p.name) for key, p in self._programmes.items()]
+        return self
 
     def set_theme_rows(self, rows: list[dict]) -> None:
         """Replace the editor's rows (keeps FieldList's numbering consistent)."""
@@ -68,6 +76,7 @@ class IdeathonForm(FlaskForm):
             starts_at_local=self.starts_at.data,
             venue=self.venue.data,
             description=self.description.data or "",
+            programme=getattr(self, "_programmes", {}).get(self.programme.data or ""),
             themes=[
                 ThemeDraft(
                     name=entry.form.name.data or "",

@@ -9,6 +9,7 @@ from ..accounts import role_required
 from ..accounts.models import Role
 from ..database import utcnow
 from ..municipalities.services import all_municipalities
+from ..programme.services import programme_choices
 from .forms import CancelForm, IdeathonForm, ModeratorsForm
 from .services import (
     PLANNERS, IdeathonError, active_moderators, assign_moderators, can_plan, can_view_staff_page,
@@ -87,9 +88,10 @@ def index():
 @role_required(*PLANNERS)
 def create():
     """A coordinator plans a new ideathon; its themes start as the default municipal services."""
-    form = IdeathonForm()
+    form = IdeathonForm().with_programmes(programme_choices())
     if request.method == "GET":
         form.set_theme_rows(default_themes())
+        form.programme.data = request.args.get("programa", "")
     return _save(form)
 
 
@@ -97,9 +99,14 @@ def create():
 def detail(ideathon_id: int):
     """The public page of an ideathon: when, where, what about; staff also see their actions."""
     ideathon = _get_or_404(ideathon_id)
+    from ..evidence.services import evidence_for
+    from ..programme.services import can_see
+
     return render_template(
         "ideathons/detail.html", ideathon=ideathon, can_plan=can_plan(current_user),
         is_staff=can_view_staff_page(current_user, ideathon),
+        programme=ideathon.programme if ideathon.programme and can_see(current_user, ideathon.programme) else None,
+        evidence=evidence_for(ideathon, viewer=current_user),
     )
 
 
@@ -111,8 +118,9 @@ def edit(ideathon_id: int):
     if ideathon.is_cancelled:
         flash(_("Esta ideatón fue cancelada y ya no se puede editar."), "error")
         return redirect(url_for("ideathons.detail", ideathon_id=ideathon.id))
-    form = IdeathonForm()
+    form = IdeathonForm().with_programmes(programme_choices())
     if request.method == "GET":
+        form.programme.data = str(ideathon.programme_id or "")
         form.municipality.data = ideathon.municipality.label
         form.title.data = ideathon.title
         form.starts_at.data = to_user_timezone(ideathon.starts_at).replace(tzinfo=None)

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 
 from ..database import utcnow
 from ..extensions import socketio
+from ..i18n import locale_for
 
 
 def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
@@ -27,7 +28,7 @@ def publish(ideathon_id: int, event: str, template: str, payload: dict | None = 
     outside = current_app.test_request_context("/") if not has_request_context() else nullcontext()
     with outside:
         for lang in current_app.config["LANGUAGES"]:
-            with force_locale(lang):
+            with force_locale(locale_for(lang)):
                 html = render_template(template, **context)
             for audience in audiences:
                 socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))

@@ -2,18 +2,16 @@
 the card reaches a phone's board live when the moderator closes the room; the survey fits one
 360x740 screen, is answered by tapping big labels, with and without JavaScript; the evaluation
 page and its report pass axe, on a phone and a desktop. Screenshots in test-artifacts/screenshots/."""
-import pytest
 from playwright.sync_api import expect
 
 from ideaboard.evaluation.models import ExitSurvey
 from ideaboard.extensions import db
 from ideaboard.rooms.services import change_phase
-from tests.browser.conftest import (  # noqa: F401 - the browser fixtures, shared
-    browser, check_page, desktop, log_in, new_page, phone, playwright_instance,
-)
-from tests.browser.test_live_room import assert_same_document, join_by_qr, mark_document
+from tests.evaluation.conftest import small_programme  # noqa: F401 - a fixture of the evaluation tests
 
-pytestmark = pytest.mark.browser
+from .conftest import check_page, log_in
+from .test_live_room import assert_same_document, join_by_qr, mark_document
+
 
 LIVE = 3_000  # ms
 

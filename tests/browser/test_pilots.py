@@ -5,14 +5,13 @@ municipality's official reads the record. Every page goes through axe, the touch
 overflow checks, and leaves a screenshot in test-artifacts/screenshots/."""
 from datetime import date, timedelta
 
-import pytest
 from playwright.sync_api import expect
 
 from ideaboard.accounts.models import Role
-from tests.browser.conftest import browser, check_page, log_in, phone, playwright_instance  # noqa: F401
-from tests.pilots.conftest import JPEG, PDF
+from tests.pilots.conftest import JPEG, PDF, coordinator, make_pilot, programme  # noqa: F401 - its fixtures
 
-pytestmark = pytest.mark.browser
+from .conftest import check_page, log_in
+
 
 
 def test_a_municipality_from_proposal_to_agreement_and_its_baseline(app, make_user, programme, coordinator,
@@ -82,7 +81,7 @@ def test_a_municipality_from_proposal_to_agreement_and_its_baseline(app, make_us
         files=[{"name": "linea-base.csv", "mimeType": "text/csv", "buffer": good.encode()}])
     page.get_by_role("button", name="Importar").click()
     expect(page.get_by_text("Importación lista: 2 valores nuevos, 0 reemplazados.", exact=False)).to_be_visible()
-    expect(page.get_by_role("cell", name="78,5")).to_be_visible()
+    expect(page.locator("#valores").get_by_role("cell", name="78.5")).to_be_visible()
     check_page(page, "baseline")
 
     page.get_by_role("link", name="Cobán").click()
