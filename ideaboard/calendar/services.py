@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from babel.dates import format_skeleton, get_day_names
 from flask_babel import get_locale, to_utc
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from icalendar import Calendar, Event
 
 from ..database import utcnow
@@ -190,7 +191,7 @@ STATES = {
     "cancelled": _l("Cancelada"),
     "archived": _l("Propuestas publicadas"),
     "open": _l("Sala abierta"),
-    "held": _l("Realizada"),
+    "held": lazy_pgettext("ideathon state", "Realizada"),
     "scheduled": _l("Programada"),
 }
 

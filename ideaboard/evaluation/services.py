@@ -37,6 +37,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..archive.models import Proposal, Response, ResponseStatus
 from ..archive.opendata import per_ideathon, ideathon_rows
@@ -253,7 +254,7 @@ STATE_LABELS = {
     "cancelled": _l("Cancelada"),
     "scheduled": _l("Programada"),
     "live": _l("En curso"),
-    "held": _l("Realizada"),
+    "held": lazy_pgettext("ideathon state", "Realizada"),
     "archived": _l("Archivada"),
 }
 

@@ -53,7 +53,9 @@ def test_the_card_arrives_live_and_the_survey_fits_one_phone_screen(app, open_ro
     expect(phone.get_by_role("heading", name="Gracias por responder")).to_be_visible()
     check_page(phone, "eval-survey-thanks")
     assert answers() == [(5, "yes", "unsure", False)]
-    phone.get_by_role("link", name="Volver al tablero").click()
+    board_sync = f"/sala/{room.id}/tablero"
+    with phone.expect_response(lambda r: r.url.endswith(board_sync)):  # its socket has connected
+        phone.get_by_role("link", name="Volver al tablero").click()
     expect(phone.get_by_text("Gracias por responder la encuesta.")).to_be_visible()
 
 
