@@ -231,10 +231,12 @@ def _commitment_values(programme: Programme, draft: CommitmentDraft, *, activity
 
 
 def _int(value) -> int:
+    """An id as typed; 0 (no row) for text or for a number beyond the database's 32-bit ids."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return 0
+    return number if 0 < number < 2**31 else 0
 
 
 def add_milestone(programme: Programme, draft: CommitmentDraft, *, actor: User) -> Milestone:
