@@ -21,6 +21,16 @@ _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False
 _write_depth: ContextVar[int] = ContextVar("write_depth", default=0)
 
 
+def row_id(value) -> int | None:
+    """An id as a person or a form typed it: None for text, or for a number no row can have (ids are
+    the database's 32-bit integers; PostgreSQL refuses a larger number outright)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**31 else None
+
+
 def utcnow() -> datetime:
     """Naive UTC, the form every timestamp is stored in (displayed in America/Guatemala)."""
     return datetime.now(UTC).replace(tzinfo=None)

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 
 from ..accounts.models import Role, User
-from ..database import utcnow, write
+from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..budget.services import ensure_plan
 from ..municipalities.models import Municipality
@@ -48,10 +48,8 @@ def can_plan(user: User) -> bool:
 
 def theme_of(ideathon: Ideathon, theme_id) -> Theme | None:
     """One of this ideathon's themes, from an id as typed; None for a bad id or another's theme."""
-    try:
-        theme = db.session.get(Theme, int(theme_id))
-    except (TypeError, ValueError, OverflowError):
-        return None
+    theme_id = row_id(theme_id)
+    theme = db.session.get(Theme, theme_id) if theme_id else None
     return theme if theme is not None and theme.ideathon_id == ideathon.id else None
 
 

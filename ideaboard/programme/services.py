@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import to_user_timezone
 
 from ..accounts.models import Role, User
-from ..database import utcnow, write
+from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_plan
@@ -221,22 +221,14 @@ def _commitment_values(programme: Programme, draft: CommitmentDraft, *, activity
     if activity:
         values["ideathon_id"] = None
         if draft.ideathon_id not in (None, ""):
-            ideathon = db.session.get(Ideathon, _int(draft.ideathon_id))
+            ideathon_id = row_id(draft.ideathon_id)
+            ideathon = db.session.get(Ideathon, ideathon_id) if ideathon_id else None
             if ideathon is None or ideathon.programme_id != programme.id:
                 errors["ideathon_id"] = _l("Esa ideatón no es de este programa.")
             else:
                 values["ideathon_id"] = ideathon.id
     _refuse(errors)
     return values
-
-
-def _int(value) -> int:
-    """An id as typed; 0 (no row) for text or for a number beyond the database's 32-bit ids."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return 0
-    return number if 0 < number < 2**31 else 0
 
 
 def add_milestone(programme: Programme, draft: CommitmentDraft, *, actor: User) -> Milestone:

@@ -134,3 +134,14 @@ def test_staff_lists(app, make_user, make_ideathon):
     assert ideathons_for_staff(moderator) == [later]
     assert set(ideathons_for_staff(coordinator)) == {soon, later, done, cancelled}
     assert soon.starts_at > utcnow() + timedelta(days=2)
+
+
+def test_a_theme_id_no_row_can_have_is_no_theme(make_ideathon):
+    """Ids as forms send them: text, negatives and numbers beyond 32 bits find no theme (on PostgreSQL a
+    larger number would otherwise be an error, not a miss)."""
+    from ideaboard.ideathons.services import theme_of
+
+    ideathon = make_ideathon()
+    for bad in ("abc", None, "", -1, 0, 2**31, 2**40, "99999999999999999999"):
+        assert theme_of(ideathon, bad) is None, bad
+    assert theme_of(ideathon, str(ideathon.themes[0].id)) == ideathon.themes[0]
