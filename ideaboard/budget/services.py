@@ -16,12 +16,12 @@ functions: programme.services imports ideathons.services, which imports `ensure_
 """
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..database import utcnow, write
+from ..database import write
+from ..programme.dates import parse_day, today
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from .models import DEFAULT_PLAN, BudgetLine, Category, Expense
@@ -173,22 +173,6 @@ def parse_amount(text) -> int:
     return cents
 
 
-def parse_day(value) -> date | None:
-    """A date from a form: a date, "yyyy-mm-dd" (the browser's date field) or "dd/mm/yyyy".
-    None when empty; ValueError when unreadable."""
-    if value is None or isinstance(value, date):
-        return value.date() if isinstance(value, datetime) else value
-    text = str(value).strip()
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(text, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(text)
-
-
 # --- Changing the budget --------------------------------------------------------------------------
 
 def _programme_rules():
@@ -277,7 +261,7 @@ def add_expense(ideathon: Ideathon, category, amount_text, spent_on, description
         errors["spent_on"] = _l("«%(text)s» no es una fecha. Use el formato dd/mm/aaaa.", text=str(spent_on)[:30])
     if "spent_on" not in errors:
         errors |= rules.check_within(ideathon.programme, day, "spent_on", label)
-    if "spent_on" not in errors and day > rules.local_day(utcnow()):
+    if "spent_on" not in errors and day > today():
         errors["spent_on"] = _l("La fecha del gasto no puede ser futura.")
     text = " ".join((description or "").split())
     if not text:

@@ -8,11 +8,11 @@ from flask_login import current_user
 from ..accounts import role_required
 from ..accounts.models import Role
 from ..archive.charts import Item, bar_chart
-from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import PLANNERS
-from ..programme.services import ProgrammeError, can_change, local_day, sees_municipality
+from ..programme.dates import today
+from ..programme.services import ProgrammeError, can_change, sees_municipality
 from ..programme.views import visible_programme
 from . import models  # noqa: F401
 from . import services
@@ -44,7 +44,7 @@ def _ideathon_page(ideathon: Ideathon, *, plan=None, expense=None, status: int =
         "budget/ideathon.html", ideathon=ideathon, programme=ideathon.programme, totals=totals,
         expenses=services.expenses_of(ideathon) if budget else [], planner=planner,
         editable=planner and budget and not ideathon.is_cancelled,
-        plan=plan, expense=expense or ExpenseForm(), today=local_day(utcnow()), quetzales=services.quetzales,
+        plan=plan, expense=expense or ExpenseForm(), today=today(), quetzales=services.quetzales,
         category_label=category_label,
     ), status
 

@@ -7,7 +7,8 @@ from flask_login import current_user
 
 from ..database import utcnow
 from ..programme.models import Programme
-from ..programme.services import can_change, local_day
+from ..programme.dates import today as today_in_guatemala
+from ..programme.services import can_change
 from ..programme.views import visible_programme
 from . import services
 
@@ -24,7 +25,7 @@ def subscription(programme: Programme) -> dict:
 def month(programme_id: int):
     """One month as a grid (Monday first); on a phone, the list of its days with something on."""
     programme = visible_programme(programme_id)
-    today = local_day(utcnow())
+    today = today_in_guatemala()
     shown = services.read_month(request.args.get("mes"), programme, today)
     return render_template(
         "calendar/month.html", programme=programme, view=services.month_view(programme, shown, today),

@@ -46,7 +46,8 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, RoomPhase
 from ..programme.models import Programme
-from ..programme.services import ProgrammeError, ideathons_of, local_day
+from ..programme.dates import local_day, today
+from ..programme.services import ProgrammeError, ideathons_of
 from ..rooms.models import Participant
 from .models import Answer, ExitSurvey
 
@@ -431,7 +432,7 @@ def _months(programme: Programme, held: list) -> list[MonthFigures]:
     def first(day: date) -> date:
         return day.replace(day=1)
 
-    end = min(programme.ends_on, local_day(utcnow()))
+    end = min(programme.ends_on, today())
     end = max([first(end), *(first(i.day) for i in held)])
     month, months = first(programme.starts_on), []
     per_month = defaultdict(lambda: [0, 0])

@@ -8,12 +8,13 @@ from flask_login import current_user
 # The mayor's report's PDF: its rate limit and its way of reading the app's own files only.
 from ..archive.views import REPORT_PDF_RATE_LIMIT
 from ..pdf import pdf_download, static_text
+from ..programme.views import visible_programme
 from ..budget.services import quetzales
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..moderation.flags import fold
 from ..programme.models import Programme
-from ..programme.services import ProgrammeError, can_see
+from ..programme.services import ProgrammeError
 from ..rooms.admission import current_participant, participant_rate_key
 from . import models  # noqa: F401
 from .forms import ExitSurveyForm
@@ -70,14 +71,6 @@ def _survey_page(ideathon: Ideathon, form: ExitSurveyForm, page: str, message: s
 
 # --- The programme's evaluation ------------------------------------------------------------------
 
-def _programme(programme_id: int) -> Programme:
-    """Public once published; a draft is the planners' (404 for everyone else)."""
-    programme = db.session.get(Programme, programme_id)
-    if programme is None or not can_see(current_user, programme):
-        abort(404)
-    return programme
-
-
 def _page(template: str, programme: Programme, *, pdf: bool = False, svg_css: str | None = None) -> str:
     from .charts import charts_of
 
@@ -94,7 +87,7 @@ def _percent(value) -> str:
 @bp.route("/programas/<int:programme_id>/evaluacion")
 def page(programme_id: int):
     """Participation, the exit survey, the proposals' answers and the budget, with charts."""
-    return _page("evaluation/page.html", _programme(programme_id))
+    return _page("evaluation/page.html", visible_programme(programme_id))
 
 
 def _filename(programme: Programme, extension: str) -> str:
@@ -106,7 +99,7 @@ def _filename(programme: Programme, extension: str) -> str:
 @bp.route("/programas/<int:programme_id>/evaluacion.csv")
 def csv(programme_id: int):
     """The page's figures, one row per ideathon, for a spreadsheet (see services.CSV_ENCODING)."""
-    programme = _programme(programme_id)
+    programme = visible_programme(programme_id)
     response = current_app.response_class(evaluation_csv(programme).encode(CSV_ENCODING),
                                           mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
@@ -117,7 +110,7 @@ def csv(programme_id: int):
 @bp.route("/programas/<int:programme_id>/evaluacion/informe")
 def report(programme_id: int):
     """The evaluation as a document for printing (A4), with every figure in tables too."""
-    return _page("evaluation/report.html", _programme(programme_id))
+    return _page("evaluation/report.html", visible_programme(programme_id))
 
 
 @bp.route("/programas/<int:programme_id>/evaluacion/informe.pdf")
@@ -125,6 +118,6 @@ def report(programme_id: int):
 def report_pdf(programme_id: int):
     """The same report as a PDF, drawn by WeasyPrint from the app's own files only (as the mayor's
     report: archive.report_pdf)."""
-    programme = _programme(programme_id)
+    programme = visible_programme(programme_id)
     html = _page("evaluation/report.html", programme, pdf=True, svg_css=static_text("css/report.css"))
     return pdf_download(html, _filename(programme, "pdf"))

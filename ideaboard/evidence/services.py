@@ -26,7 +26,7 @@ from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate, can_plan
 from ..programme.models import Activity
-from ..programme.services import ProgrammeError
+from ..programme.services import ProgrammeError, refuse
 from ..uploads.services import DOCUMENTS, PHOTOS, UploadError, check_upload, discard_upload, stored
 from .models import Evidence, EvidenceKind
 
@@ -139,11 +139,6 @@ def _is_web_address(url: str) -> bool:
             and not any(ch.isspace() or ord(ch) < 32 for ch in url))
 
 
-def _refuse(errors: dict) -> None:
-    if errors:
-        raise EvidenceError(_l("Revise los campos marcados."), errors=errors)
-
-
 def add_evidence(target: Target, draft: EvidenceDraft, file: FileStorage | None, *, actor: User) -> Evidence:
     """Attach a photo, a video link or a document to an ideathon or an activity.
 
@@ -176,7 +171,7 @@ def add_evidence(target: Target, draft: EvidenceDraft, file: FileStorage | None,
             checked = check_upload(file, accept=FILE_KINDS[kind])
         except UploadError as error:
             errors["file"] = str(error)
-    _refuse(errors)
+    refuse(errors, error=EvidenceError)
     attached = {"activity_id": target.id} if isinstance(target, Activity) else {"ideathon_id": target.id}
     row = dict(kind=kind.value, title=values["title"], description=values["description"],
                url=values["url"] or None, published=bool(draft.published), created_by_id=actor.id, **attached)
@@ -200,7 +195,7 @@ def update_evidence(evidence: Evidence, draft: EvidenceDraft, *, actor: User) ->
         errors["url"] = _l("Esta evidencia es un archivo: deje el enlace vacío.")
     elif evidence.upload_id is None and not values["url"] and "url" not in errors:
         errors["url"] = _l("Pegue el enlace.")
-    _refuse(errors)
+    refuse(errors, error=EvidenceError)
     with write():
         evidence.title = values["title"]
         evidence.description = values["description"]

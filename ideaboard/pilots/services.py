@@ -30,7 +30,8 @@ from ..extensions import db
 from ..moderation.flags import fold
 from ..municipalities.models import Municipality
 from ..programme.models import Programme
-from ..programme.services import ProgrammeError, check_within, local_day, require_planner
+from ..programme.dates import parse_day, today
+from ..programme.services import ProgrammeError, check_within, refuse, require_planner
 from .models import STAGES, BaselineValue, Indicator, PilotMunicipality, PilotStage
 
 LIMITS = {"note": 2000, "reason": 2000, "signatories": 2000, "indicator_name": 120, "unit": 40,
@@ -49,18 +50,8 @@ NEXT_STEPS = {
 }
 
 
-def today() -> date:
-    """Today in Guatemala."""
-    return local_day(utcnow())
-
-
 def _dmy(day: date) -> str:
     return day.strftime("%d/%m/%Y")
-
-
-def _refuse(errors: dict, message=None, status: int = 422) -> None:
-    if errors:
-        raise ProgrammeError(message or _l("Revise los campos marcados."), status=status, errors=errors)
 
 
 def _text(value, name: str, label, errors: dict, *, limit: str | None = None, required=None) -> str:
@@ -133,7 +124,7 @@ def propose(programme: Programme, municipality: Municipality | None, note: str, 
     note = _text(note, "proposal_note", _l("La nota"), errors, limit="note")
     if municipality is None:
         errors["municipality"] = _l("Elija un municipio de la lista.")
-    _refuse(errors)
+    refuse(errors)
     duplicate = ProgrammeError(_l("Revise los campos marcados."), errors={"municipality": _l(
         "%(name)s ya está en este programa.", name=municipality.label)})
     try:
@@ -155,7 +146,7 @@ def select(pilot: PilotMunicipality, reason: str, *, actor: User) -> PilotMunici
     errors = {}
     reason = _text(reason, "selection_reason", _l("El motivo"), errors, limit="reason",
                    required=_l("Escriba por qué se selecciona este municipio."))
-    _refuse(errors)
+    refuse(errors)
     with write():
         pilot.selected_at = pilot.selected_at or utcnow()
         pilot.selection_reason = reason
@@ -175,7 +166,7 @@ def record_invitation(pilot: PilotMunicipality, invited_on: date | None, note: s
             errors["invited_on"] = _l("La invitación no puede ser posterior a la firma del convenio (%(day)s).",
                                       day=_dmy(pilot.signed_on))
         note = _text(note, "invitation_note", _l("La nota"), errors, limit="note")
-        _refuse(errors)
+        refuse(errors)
         pilot.invited_on = invited_on
         pilot.invitation_note = note
     return pilot
@@ -229,10 +220,10 @@ def record_agreement(pilot: PilotMunicipality, signed_on: date | None, signatori
             checked = _checked_agreement(file)
         except UploadError as rejected:
             errors["agreement_file"], status = str(rejected), rejected.status
-    _refuse(errors, status=status if list(errors) == ["agreement_file"] else 422)
+    refuse(errors, status=status if list(errors) == ["agreement_file"] else 422)
     with stored(checked, actor=actor) if checked else nullcontext() as upload, write():
         errors, signatories = _agreement_errors(pilot, signed_on, signatories, has_file)  # on fresh rows
-        _refuse(errors)
+        refuse(errors)
         if upload is not None:
             old = pilot.agreement
             pilot.agreement = upload
@@ -288,23 +279,6 @@ def parse_number(value) -> float | None:
     return None
 
 
-_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_DMY_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-
-
-def parse_date(text: str) -> date | None:
-    """dd/mm/yyyy (d/m/yyyy too, as spreadsheets write it) or yyyy-mm-dd; None when neither."""
-    text = (text or "").strip()
-    try:
-        if match := _ISO_DATE.fullmatch(text):
-            return date(int(match[1]), int(match[2]), int(match[3]))
-        if match := _DMY_DATE.fullmatch(text):
-            return date(int(match[3]), int(match[2]), int(match[1]))
-    except ValueError:
-        return None
-    return None
-
-
 def indicators_of(programme: Programme) -> list[Indicator]:
     return list(db.session.scalars(
         sa.select(Indicator).where(Indicator.programme_id == programme.id).order_by(Indicator.position, Indicator.id)))
@@ -319,7 +293,7 @@ def add_indicator(programme: Programme, name: str, unit: str, description: str, 
                  required=_l("Escriba el nombre del indicador."))
     unit = _text(unit, "unit", _l("La unidad"), errors)
     description = _text(description, "description", _l("La descripción"), errors)
-    _refuse(errors)
+    refuse(errors)
     duplicate = ProgrammeError(_l("Revise los campos marcados."), errors={"name": _l(
         "Ya hay un indicador «%(name)s» en este programa.", name=name)})
     try:
@@ -347,7 +321,7 @@ def set_value(indicator: Indicator, municipality: Municipality, value, source: s
                            else _l("Escriba el valor."))
     source = _text(source, "source", _l("La fuente"), errors)
     _past_or_today(measured_on, "measured_on", _l("La fecha de la medición"), errors)
-    _refuse(errors)
+    refuse(errors)
     with write():
         programme = db.session.get(Programme, indicator.programme_id)
         if pilot_of(programme, municipality.id) is None:
@@ -565,7 +539,10 @@ def import_baseline(programme: Programme, csv_text: str | bytes, *, actor: User)
             reasons.append(_l("«%(text)s» no es un número", text=raw_value))
         if len(source) > LIMITS["source"]:
             reasons.append(_l("la fuente pasa de %(n)s caracteres", n=LIMITS["source"]))
-        measured_on = parse_date(when) if when else None
+        try:
+            measured_on = parse_day(when)
+        except ValueError:
+            measured_on = None
         if when and measured_on is None:
             reasons.append(_l("«%(text)s» no es una fecha (escriba dd/mm/aaaa)", text=when))
         elif measured_on and measured_on > today():

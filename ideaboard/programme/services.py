@@ -11,13 +11,13 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from flask_babel import to_user_timezone
 
 from ..accounts.models import Role, User
 from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_plan
+from .dates import local_day, today  # noqa: F401 - local_day is part of this module's interface
 from .models import Activity, Milestone, Programme, WorkStatus
 
 LIMITS = {"name": 200, "title": 200, "coordinating_institution": 200, "responsible": 200,
@@ -86,11 +86,6 @@ def check_within(programme: Programme, day: date | None, field: str, label) -> d
     return {}
 
 
-def local_day(moment) -> date:
-    """The day in Guatemala of a stored (naive UTC) moment."""
-    return to_user_timezone(moment).date()
-
-
 def ideathons_of(programme: Programme) -> list[Ideathon]:
     return list(db.session.scalars(
         sa.select(Ideathon).where(Ideathon.programme_id == programme.id).order_by(Ideathon.starts_at)))
@@ -124,9 +119,10 @@ def _texts(draft, fields: dict, required: set) -> tuple[dict, dict]:
     return values, errors
 
 
-def _refuse(errors: dict) -> None:
+def refuse(errors: dict, message=None, *, status: int = 422, error: type = ProgrammeError) -> None:
+    """Raise `error` with every field's problem at once, if there is any (the services' common end)."""
     if errors:
-        raise ProgrammeError(_l("Revise los campos marcados."), errors=errors)
+        raise error(message or _l("Revise los campos marcados."), status=status, errors=errors)
 
 
 def _programme_values(draft: ProgrammeDraft, programme: Programme | None = None) -> dict:
@@ -142,7 +138,7 @@ def _programme_values(draft: ProgrammeDraft, programme: Programme | None = None)
         if outside:
             errors["starts_on"] = _l("Hay hitos, actividades o ideatones fuera de ese periodo: %(items)s.",
                                      items=", ".join(outside[:3]))
-    _refuse(errors)
+    refuse(errors)
     return {**values, "starts_on": draft.starts_on, "ends_on": draft.ends_on}
 
 
@@ -215,7 +211,7 @@ def _commitment_values(programme: Programme, draft: CommitmentDraft, *, activity
     if draft.status == WorkStatus.DONE:
         if done_on is None:
             errors["done_on"] = _l("Indique cuándo se cumplió.")
-        elif done_on > utcnow().date():
+        elif done_on > today():
             errors["done_on"] = _l("La fecha de cumplimiento no puede ser futura.")
     values |= {"due_from": draft.due_from, "due_until": draft.due_until, "status": draft.status, "done_on": done_on}
     if activity:
@@ -227,7 +223,7 @@ def _commitment_values(programme: Programme, draft: CommitmentDraft, *, activity
                 errors["ideathon_id"] = _l("Esa ideatón no es de este programa.")
             else:
                 values["ideathon_id"] = ideathon.id
-    _refuse(errors)
+    refuse(errors)
     return values
 
 

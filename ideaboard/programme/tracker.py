@@ -3,9 +3,9 @@ its proof (evidence, the linked ideathon's archived board and report), and the s
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..database import utcnow
 from .models import Programme, WorkStatus
-from .services import can_change, ideathons_of, local_day
+from .dates import today
+from .services import can_change, ideathons_of
 
 
 @dataclass
@@ -19,10 +19,6 @@ class Progress:
     @property
     def done_share(self) -> float:
         return self.by_status[WorkStatus.DONE] / self.total if self.total else 0.0
-
-
-def today() -> date:
-    return local_day(utcnow())
 
 
 def progress_of(programme: Programme, day: date) -> Progress:
