@@ -131,14 +131,14 @@ class Server:
 class Swarm:
     """tests/bench/swarm.py in its own process, pinned to the swarm's core."""
 
-    def __init__(self, config: dict, workdir: Path, name: str = "swarm"):
+    def __init__(self, config: dict, workdir: Path, name: str = "swarm", script: str = "swarm.py"):
         self.config = config
         self.lines: queue.Queue[str] = queue.Queue()
         self.got: dict[int, dict] = {}
         self.log_path = workdir / f"{name}.log"
         self._stderr = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            pinned([sys.executable, str(BENCH_DIR / "swarm.py"), json.dumps(config)], SWARM_CPU),
+            pinned([sys.executable, str(BENCH_DIR / script), json.dumps(config)], SWARM_CPU),
             cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._stderr,
             text=True, bufsize=1, preexec_fn=_raise_fd_limit, start_new_session=True,
         )
