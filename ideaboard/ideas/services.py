@@ -208,6 +208,16 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
     return grouped
 
 
+def participants_seeing_own_ideas(ideathon: Ideathon) -> list[Participant]:
+    """Whose board shows ideas the room's does not: authors of ideas waiting for review and,
+    during silent brainstorming, every author (rooms.broadcasts.room_changed sends them theirs)."""
+    own = Idea.status == IdeaStatus.PENDING.value
+    if ideathon.ideas_are_private:
+        own = sa.or_(own, Idea.status == IdeaStatus.VISIBLE.value)
+    authors = sa.select(Idea.participant_id).where(Idea.ideathon_id == ideathon.id, own)
+    return list(db.session.scalars(sa.select(Participant).where(Participant.id.in_(authors)).order_by(Participant.id)))
+
+
 def count_visible(theme_id: int) -> int:
     return theme_counts({theme_id})[theme_id]
 

@@ -64,8 +64,34 @@ def idea_changed(ideathon, idea, seq: int) -> None:
     ideas_changed(ideathon, [idea], seq)
 
 
-def room_changed(ideathon, seq: int) -> None:
-    """The room opened, changed phase, settings or timer: every screen updates its banner and
-    timer at once, then re-fetches the board (what it shows depends on the phase and the viewer)."""
-    publish(ideathon.id, "change", "rooms/_room_state.html", {"seq": seq, "resync": True}, ideathon=ideathon,
-            server_now=utcnow())
+def room_changed(ideathon, seq: int, *, board: bool = False) -> None:
+    """The room opened, changed phase, settings or timer: one message to the whole room, rendered
+    once per language, which every screen applies as it comes. No phone re-fetches its board for
+    it: with 1,000 phones that would be 1,000 board renders for one tap of the moderator.
+
+    `board`: what the board shows changed too (a phase, silent brainstorming turned on or off, a
+    cancelled room): the message then carries the ideas as the room sees them, the ranking and,
+    as voting starts, the dots everyone has. The few whose board differs from the room's get it
+    first on their own channel, with the same sequence number, so that theirs is the one they
+    apply: the authors of ideas the room does not see (waiting for review, or silent
+    brainstorming) and the moderators (who see every idea; their consoles also re-fetch their
+    live lists, a screen or two). What is mine on the cards (my dots) stays on the phone."""
+    context = {"ideathon": ideathon, "server_now": utcnow(), "board": board}
+    if board:
+        from ..ideas.services import participants_seeing_own_ideas, visible_ideas_by_theme
+        from ..votes.services import count_votes, ranking, vote_counts
+
+        counts = vote_counts(ideathon) if ideathon.counts_visible else {}
+        context.update(
+            counts=counts, ranked=ranking(ideathon, counts=counts) if ideathon.counts_visible else [],
+            # As voting starts nobody has used a dot yet: the room's message can say how many each has.
+            dots_left=None if ideathon.voting and count_votes(ideathon) else ideathon.dot_budget,
+        )
+        template = "rooms/_room_state.html"
+        publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",),
+                ideas=visible_ideas_by_theme(ideathon, None, staff=True), **context)
+        for participant in participants_seeing_own_ideas(ideathon):
+            publish(ideathon.id, "change", template, {"seq": seq}, audiences=(f"p{participant.id}",),
+                    ideas=visible_ideas_by_theme(ideathon, participant, staff=False), **context)
+        context["ideas"] = visible_ideas_by_theme(ideathon, None, staff=False)
+    publish(ideathon.id, "change", "rooms/_room_state.html", {"seq": seq}, **context)

@@ -1,9 +1,11 @@
-"""Socket.IO handlers of the live room. Clients only listen: every change goes over HTTP.
+"""Socket.IO handlers of the live room. Clients only listen (every change goes over HTTP), and
+ask one thing: where the room stands, when they (re)connect.
 
 A connection must name its room in the `auth` payload ({"room": <ideathon id>}) and be admitted
 to it: a participant cookie of that room, or a logged-in moderator of that ideathon.
 Anything else is refused at `connect`.
 """
+import sqlalchemy as sa
 from flask import request
 from flask_babel import get_locale
 from flask_login import current_user
@@ -49,6 +51,17 @@ def on_connect(auth=None):
         join_room(channel(room, lang, "staff"))
     presence.joined(request.sid, room, participant.id if participant else None)
     _ensure_flusher()
+
+
+@socketio.on("seq")
+def on_seq():
+    """The room's sequence number, for a screen that has just (re)connected: it re-fetches its
+    board only if it missed a change (a thousand phones reconnecting must not mean a thousand
+    board renders). Joined to the room before asking, it cannot miss a change made after this."""
+    room = presence.room_of(request.sid)
+    if room is None:
+        return None
+    return db.session.scalar(sa.select(Ideathon.room_seq).where(Ideathon.id == room))
 
 
 @socketio.on("disconnect")

@@ -44,6 +44,9 @@ class Presence:
             del counter[participant_id]
         self.dirty.add(room)
 
+    def room_of(self, sid: str) -> int | None:
+        return self.sockets.get(sid, (None, None))[0]
+
     def local_count(self, room: int) -> int:
         return len(self.rooms.get(room, ()))
 

@@ -82,7 +82,7 @@ def change_phase(ideathon: Ideathon, to: RoomPhase | str, *, actor: User) -> Ide
         db.session.add(PhaseChange(ideathon_id=ideathon.id, from_phase=current.value, to_phase=to.value,
                                    actor_id=actor.id))
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+    broadcasts.room_changed(ideathon, seq, board=True)
     return ideathon
 
 
@@ -145,6 +145,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
             rules = (ideathon.dot_budget, ideathon.max_dots_per_idea, ideathon.self_votes, ideathon.hidden_counts)
             if rules != (dot_budget, max_dots_per_idea, bool(self_votes), bool(hidden_counts)):
                 raise RoomError(_l("Las reglas de la votación no se cambian una vez empezada."))
+        was_private = ideathon.ideas_are_private
         if silent_ideas and not ideathon.silent_ideas:
             ideathon.ideas_revealed = False
         ideathon.silent_ideas = bool(silent_ideas)
@@ -155,7 +156,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
         ideathon.cards_only = bool(cards_only)
         ideathon.premoderation = bool(premoderation)
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+    broadcasts.room_changed(ideathon, seq, board=ideathon.ideas_are_private != was_private)
     return ideathon
 
 
@@ -165,7 +166,7 @@ def reveal_ideas(ideathon: Ideathon, *, actor: User) -> Ideathon:
     with write():
         ideathon.ideas_revealed = True
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+    broadcasts.room_changed(ideathon, seq, board=True)
     return ideathon
 
 

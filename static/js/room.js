@@ -1,15 +1,20 @@
 /* Live room: keeps the board current from Socket.IO messages. It never builds markup: every
    message carries HTML rendered by the server's templates, and htmx swaps it in.
 
-   - "change" messages carry a per-room sequence number; a gap, or any (re)connection, makes the
-     page re-fetch the board's changing parts over HTTP (data-sync).
+   - "change" messages carry a per-room sequence number; a gap makes the page re-fetch the
+     board's changing parts over HTTP (data-sync). On (re)connecting, the page asks the room's
+     number ("seq") and re-fetches only if it missed something. A failed re-fetch is tried again
+     with backoff and jitter, honouring Retry-After, until it succeeds: no phone stays on a stale
+     phase.
+   - A change of the whole room (phase, timer, settings) is one message for everyone, never a
+     re-fetch; what is mine stays here: which ideas are mine (data-mine + X-Idea-Id of my posts,
+     shown by toggling .is-mine) and my dots on a card a broadcast replaces (data-public).
+     [data-participants-only] parts (the dots each participant has) skip screens of no participant.
    - Elements are upserted by id: replaced if present, else inserted into data-into at data-at.
      An element with data-remove removes its namesake.
-   - Which ideas are mine is per viewer: kept here (data-mine + X-Idea-Id of my posts) and shown by
-     toggling .is-mine, since broadcast fragments are the same for everyone.
-   - A post that fails for lack of connection keeps its text and is sent again with the same
-     client_id, so it is stored once: on reconnect, or after a few seconds if the socket stayed up
-     (then no reconnection would come). A 503 (server busy) is sent again after its Retry-After.
+   - A post or vote that fails for lack of connection, or that the server could not take (429,
+     5xx), keeps its text and is sent again with the same client_id, so it is stored once: on
+     reconnect, or after a backoff with jitter (at least its Retry-After) if the socket stayed up.
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - "moderation" messages (moderators only) carry the rows of the console's live list.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
@@ -29,8 +34,31 @@
   var syncing = false;
   var queued = [];
   var unsent = new Set();
-  var RETRY_MS = 3000;
+  var participant = board.hasAttribute("data-participant");
   var retryTimer = null;
+  var syncAttempts = 0;
+  var AGAIN = [429, 500, 502, 503, 504];
+
+  // How long to wait before trying again: at least the server's Retry-After, else 1, 2, 4 ... 30 s;
+  // with jitter, so that a room of phones does not come back all at the same moment.
+  function backoff(attempt, retryAfter) {
+    var seconds = Number(retryAfter) || Math.min(30, Math.pow(2, attempt));
+    return 1000 * seconds * (1 + Math.random() * 0.5);
+  }
+
+  // A card the room's broadcast sends (data-public) does not know my dots: keep them from the card
+  // it replaces, with the form to take one back, while voting goes on.
+  function keepMyDots(card) {
+    var current = document.getElementById(card.id);
+    var votes = card.querySelector(".idea__votes");
+    var castForm = votes && votes.querySelector(".vote-form");
+    if (!current || !current.classList.contains("has-my-dots") || !castForm) { return; }
+    var dots = current.querySelector(".my-dots");
+    var withdraw = current.querySelector(".vote-form--withdraw");
+    if (dots) { votes.insertBefore(dots.cloneNode(true), castForm); }
+    if (withdraw) { votes.appendChild(withdraw.cloneNode(true)); }
+    card.classList.add("has-my-dots");
+  }
 
   function markMine() {
     board.querySelectorAll("[data-idea]").forEach(function (card) {
@@ -41,7 +69,9 @@
   function upsert(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
+    template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
     Array.prototype.slice.call(template.content.children).forEach(function (element) {
+      if (!participant && element.hasAttribute("data-participants-only")) { return; }
       var current = element.id ? document.getElementById(element.id) : null;
       if (element.hasAttribute("data-remove")) {
         if (current) { current.remove(); }
@@ -94,20 +124,27 @@
     syncing = true;
     fetch(board.getAttribute("data-sync"), { credentials: "same-origin", headers: { "HX-Request": "true" } })
       .then(function (response) {
-        if (!response.ok) { throw new Error("sync " + response.status); }
+        if (!response.ok) {
+          var error = new Error("sync " + response.status);
+          error.retryAfter = response.headers.get("Retry-After");
+          throw error;
+        }
         return response.text();
       })
       .then(function (html) {
         upsert(html);
         var marker = document.getElementById("board-seq");
         if (marker) { seq = Number(marker.getAttribute("data-seq")); }
-      })
-      .catch(function () { /* the next reconnection tries again */ })
-      .then(function () {
+        syncAttempts = 0;
         syncing = false;
         var pending = queued;
         queued = [];
         pending.forEach(apply);
+      })
+      .catch(function (error) {
+        // Still behind: the messages that come meanwhile wait in the queue for the next try.
+        syncAttempts += 1;
+        setTimeout(function () { syncing = false; resync(); }, backoff(syncAttempts - 1, error.retryAfter));
       });
   }
 
@@ -126,10 +163,17 @@
   var socket = window.io({ auth: { room: room, screen: board.getAttribute("data-screen") || "board" } });
   socket.on("connect", function () {
     showBanner(false);
-    resync();
+    // Re-fetch only if a change came while this page was not listening.
+    socket.emit("seq", function (current) {
+      board.setAttribute("data-live", "");  // listening to the room (tests wait for it)
+      if (current !== seq) { resync(); }
+    });
     sendUnsent();
   });
-  socket.on("disconnect", function () { showBanner(true); });
+  socket.on("disconnect", function () {
+    board.removeAttribute("data-live");
+    showBanner(true);
+  });
   socket.on("connect_error", function () { showBanner(true); });
   socket.on("change", function (message) {
     if (syncing) { queued.push(message); } else { apply(message); }
@@ -142,16 +186,23 @@
     unsent.add(form);
     showBanner(true);
     // Connected: no "connect" will come to send it, so try again shortly (and again if it fails).
-    if (socket.connected && !retryTimer) { retryTimer = setTimeout(sendUnsent, delay || RETRY_MS); }
+    if (socket.connected && !retryTimer) { retryTimer = setTimeout(sendUnsent, delay); }
   }
 
-  // A busy server (503) asks to be asked again: the form goes back in the queue, untouched.
+  function tries(form) {
+    form.tries = (form.tries || 0) + 1;
+    return form.tries - 1;
+  }
+
+  // A busy server (503, 429) or a failure it may not have again (500, 502, 504) is asked again:
+  // the form goes back in the queue, untouched; its client_id makes the retry safe.
   document.body.addEventListener("htmx:beforeSwap", function (event) {
     var form = event.detail.elt;
     var xhr = event.detail.xhr;
-    if (!xhr || xhr.status !== 503 || !form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
+    if (!xhr || AGAIN.indexOf(xhr.status) < 0 || !form.hasAttribute || !form.hasAttribute("data-upsert")) { return; }
     event.detail.shouldSwap = false;
-    keepUnsent(form, 1000 * (Number(xhr.getResponseHeader("Retry-After")) || RETRY_MS / 1000));
+    event.detail.isError = false;
+    keepUnsent(form, backoff(tries(form), xhr.getResponseHeader("Retry-After")));
   });
 
   // The answer to one of my forms, heard on its request: the form may have left the page by the
@@ -168,6 +219,7 @@
     if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
+    form.tries = 0;
     unsent.delete(form);
     if (socket.connected && unsent.size === 0) { showBanner(false); }
     upsert(xhr.responseText);
@@ -175,7 +227,7 @@
   }
   document.body.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
-    if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form); }
+    if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form, backoff(tries(form))); }
   });
 
   startTimer();

@@ -265,6 +265,14 @@ def check_page(page, name: str | None = None, *, axe: bool = True) -> None:
         screenshot(page, name)
 
 
+def wait_live(page) -> None:
+    """Wait until the page's socket listens to its room: room.js marks #board[data-live] once the
+    server has answered its "seq" question (it re-fetches its board only if it missed something)."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("#board[data-live]")).to_have_count(1, timeout=15_000)
+
+
 def log_in(page, user, password: str | None = None) -> None:
     """Log in through the real form, as a person would, and land on the panel."""
     from tests.conftest import PASSWORD

@@ -9,7 +9,7 @@ from ideaboard.extensions import db
 from ideaboard.rooms.services import change_phase
 from tests.evaluation.conftest import small_programme  # noqa: F401 - a fixture of the evaluation tests
 
-from .conftest import check_page, log_in
+from .conftest import check_page, log_in, wait_live
 from .test_live_room import assert_same_document, join_by_qr, mark_document
 
 
@@ -53,9 +53,8 @@ def test_the_card_arrives_live_and_the_survey_fits_one_phone_screen(app, open_ro
     expect(phone.get_by_role("heading", name="Gracias por responder")).to_be_visible()
     check_page(phone, "eval-survey-thanks")
     assert answers() == [(5, "yes", "unsure", False)]
-    board_sync = f"/sala/{room.id}/tablero"
-    with phone.expect_response(lambda r: r.url.endswith(board_sync)):  # its socket has connected
-        phone.get_by_role("link", name="Volver al tablero").click()
+    phone.get_by_role("link", name="Volver al tablero").click()
+    wait_live(phone)
     expect(phone.get_by_text("Gracias por responder la encuesta.")).to_be_visible()
 
 

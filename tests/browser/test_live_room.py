@@ -27,7 +27,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.rooms.models import Participant, ParticipationSurvey
 
-from .conftest import check_page, log_in, screenshot
+from .conftest import check_page, log_in, screenshot, wait_live
 
 pytestmark = pytest.mark.browser
 
@@ -63,7 +63,7 @@ def clear_presence(app, room_id: int) -> None:
 
 def join_by_qr(page, room, nickname: str, survey: dict | None = None, *, check: str | None = None) -> float:
     """Scan the QR code (its link), fill the join form, land on the board, and wait until the
-    board's socket is connected: room.js re-fetches the board (/tablero) on every connection.
+    board's socket is connected and listening to the room (#board[data-live], set by room.js).
     Returns when (time.monotonic()) the board page had loaded."""
     page.goto(f"/s/{room.room_code}")
     page.wait_for_url(f"**/sala/{room.id}/unirse")  # the code does not stay in the address bar
@@ -79,14 +79,20 @@ def join_by_qr(page, room, nickname: str, survey: dict | None = None, *, check: 
         check_page(page, check)
     # With the survey open, its own button at the end of it; otherwise the one under the nickname.
     buttons = page.get_by_role("button", name="Entrar al tablero")
-    with page.expect_response(lambda r: r.url.endswith(f"/sala/{room.id}/tablero")) as synced:
-        (buttons.last if survey else buttons.first).click()
-    assert synced.value.ok
-    assert re.search(rf"/sala/{room.id}$", page.url), page.url
+    (buttons.last if survey else buttons.first).click()
+    page.wait_for_url(re.compile(rf"/sala/{room.id}$"))
     expect(page.locator("#board")).to_be_visible()
+    wait_live(page)
     since_loaded = page.evaluate(
         "performance.now() - performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd")
     return time.monotonic() - since_loaded / 1000
+
+
+def count_refetches(page) -> list[str]:
+    """Every re-fetch of the board (GET /sala/<id>/tablero) the page makes from now on."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "/tablero" in request.url else None)
+    return fetched
 
 
 def mark_document(page) -> None:

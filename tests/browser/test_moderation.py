@@ -27,7 +27,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.ideathons.services import assign_moderators
 
-from .conftest import check_page, log_in
+from .conftest import check_page, log_in, wait_live
 from .test_live_room import (
     PRESENTER_1920, THEMES, assert_same_document, clear_presence, join_by_qr, mark_document, post_with_htmx,
 )
@@ -52,19 +52,17 @@ def idea_id(text: str) -> int:
 
 
 def open_console(page, room) -> None:
-    """The console, and wait until its socket is connected: room.js re-fetches the live list
-    (data-sync) on every connection, so a moderator's broadcast cannot be missed after this."""
-    with page.expect_response(lambda r: r.url.endswith(f"/sala/{room.id}/moderar/ideas")) as synced:
-        page.goto(f"/sala/{room.id}/moderar")
-    assert synced.value.ok
+    """The console, and wait until its socket listens to the room (#board[data-live]), so that a
+    moderator's broadcast cannot be missed after this."""
+    page.goto(f"/sala/{room.id}/moderar")
+    wait_live(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Moderar la sala")
     expect(page.get_by_role("heading", name="Moderación en vivo")).to_be_visible()
 
 
 def open_projector(page, room) -> None:
-    with page.expect_response(lambda r: f"/sala/{room.id}/tablero" in r.url) as synced:
-        page.goto(f"/sala/{room.id}/proyector")
-    assert synced.value.ok
+    page.goto(f"/sala/{room.id}/proyector")
+    wait_live(page)
 
 
 def row(page, idea: int):

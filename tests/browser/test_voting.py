@@ -24,10 +24,10 @@ from ideaboard.ideas.models import Idea
 from ideaboard.rooms.models import JoinCard, Participant
 from ideaboard.votes.models import Vote
 
-from .conftest import PROJECT_ROOT, check_page, log_in, screenshot
+from .conftest import PROJECT_ROOT, check_page, log_in, screenshot, wait_live
 from .test_live_room import (
-    LIVE, PRESENTER_1920, THEMES, assert_same_document, cards, clear_presence, expect_theme_shown, join_by_qr,
-    mark_document, post_with_htmx,
+    LIVE, PRESENTER_1920, RECONNECT, THEMES, ConnectionCutter, assert_same_document, cards, clear_presence,
+    count_refetches, expect_theme_shown, forget_offline_noise, join_by_qr, mark_document, post_with_htmx,
 )
 
 pytestmark = pytest.mark.browser
@@ -165,6 +165,7 @@ def test_moderator_runs_a_room_from_ideas_to_voting_to_closed(app, open_room, ne
     projector = new_page("presenter-1920", **PRESENTER_1920)
     sockets_projector = SocketLog(projector)
     log_in(projector, room.created_by)
+    refetches = {page: count_refetches(page) for page in (phone_a, phone_b, projector)}
     projector.goto(f"/sala/{room.id}/proyector")
     expect(projector.locator("li.idea")).to_have_count(4)
     mark_document(projector)
@@ -293,6 +294,9 @@ def test_moderator_runs_a_room_from_ideas_to_voting_to_closed(app, open_room, ne
     check_page(projector, "voting-projector-closed")
     check_page(phone_a, "voting-phone-closed")
     check_page(console, "console-closed")
+    # Settings, timer, voting, closing: each came whole in the room's message. No screen that missed
+    # nothing re-fetched its board, not even on loading (it asks the room's number first).
+    assert {page.url: urls for page, urls in refetches.items() if urls} == {}
 
 
 def test_join_cards_admit_one_person_each(app, open_room, new_page, desktop):
@@ -377,6 +381,72 @@ def test_join_cards_admit_one_person_each(app, open_room, new_page, desktop):
     expect(console.locator(".card__code")).to_have_text(f"{codes[1][:4]}-{codes[1][4:]}")
 
 
+def test_a_phone_offline_while_the_room_changes_catches_up_and_my_dots_stay(app, open_room, new_page, desktop):
+    """The room's changes reach the phones that listen as one message each, never a re-fetch; a
+    phone that was offline meanwhile re-fetches its board once when it is back and shows the room
+    as it is; a card the room's broadcast replaces keeps my dot on it."""
+    room = open_room(themes=THEMES)
+    clear_presence(app, room.id)
+    phone_a, phone_c = new_page("phone"), new_page("phone")
+    cutter = ConnectionCutter(phone_c)
+    join_by_qr(phone_a, room, "Ana")
+    join_by_qr(phone_c, room, "Carla")
+    for text in IDEAS_B[:2]:
+        post_with_htmx(phone_a, WATER, text)
+    for page in (phone_a, phone_c):
+        expect(cards(page, IDEAS_B[1])).to_be_visible(timeout=LIVE)
+        mark_document(page)
+    refetches = {page: count_refetches(page) for page in (phone_a, phone_c)}
+
+    console = desktop
+    log_in(console, room.created_by)
+    open_console(console, room)
+    before_cut = len(phone_c.console_errors)
+    cutter.cut()
+    expect(phone_c.locator("#connection-banner")).to_be_visible()
+    console.get_by_label("Minutos", exact=True).fill("5")
+    console.get_by_role("button", name="Iniciar", exact=True).click()
+    expect(console_alert(console)).to_have_text("Temporizador en marcha.")
+    console.get_by_role("button", name="Empezar la votación").click()
+    expect(console_alert(console)).to_have_text("Fase cambiada.")
+
+    # Phone A listens: the voting board at once, whole (status, dots, buttons).
+    expect(phone_a.locator("#room-phase")).to_have_attribute("data-phase", "voting", timeout=LIVE)
+    expect(phone_a.locator("#dots-left")).to_have_text(dots_left_text(3))
+    expect(vote_button(phone_a, IDEAS_B[0])).to_be_visible()
+    expect(phone_a.locator("#timer")).to_be_empty()  # the new phase starts without the old countdown
+    expect(phone_c.locator("#room-phase")).to_have_attribute("data-phase", "ideas")  # offline: nothing came
+
+    vote(phone_a, IDEAS_B[0])
+    expect(cards(phone_a, IDEAS_B[0]).locator(".my-dots")).to_have_text("Usted: 1 punto")
+    # The moderator highlights that idea: the room's card (the same for everyone) replaces Ana's,
+    # and her dot stays on it, with the button to take it back.
+    pinned = idea_id(IDEAS_B[0])
+    console.locator(f"#mod-idea-{pinned}").get_by_role("button", name=re.compile("^Destacar")).click()
+    expect(cards(phone_a, IDEAS_B[0]).locator(".idea__pin")).to_be_visible(timeout=LIVE)
+    expect(cards(phone_a, IDEAS_B[0]).locator(".my-dots")).to_have_text("Usted: 1 punto")
+    expect(withdraw_button(phone_a, IDEAS_B[0])).to_be_visible()
+    expect(cards(phone_a, IDEAS_B[1]).locator(".my-dots")).to_have_count(0)
+    expect(phone_a.locator("#dots-left")).to_have_text(dots_left_text(2))
+    vote(phone_a, IDEAS_B[0], withdraw=True)  # the kept form works
+    expect(phone_a.locator("#dots-left")).to_have_text(dots_left_text(3))
+    expect(cards(phone_a, IDEAS_B[0]).locator(".my-dots")).to_have_count(0)
+
+    # Phone C comes back: one re-fetch, and it shows the room as it is now.
+    cutter.restore()
+    expect(phone_c.locator("#room-phase")).to_have_attribute("data-phase", "voting", timeout=RECONNECT)
+    expect(phone_c.locator("#dots-left")).to_have_text(dots_left_text(3))
+    expect(vote_button(phone_c, IDEAS_B[1])).to_be_visible()
+    expect(cards(phone_c, IDEAS_B[0]).locator(".idea__pin")).to_be_visible()
+    expect(phone_c.locator("#connection-banner")).to_be_hidden()
+    assert len(refetches[phone_c]) == 1, refetches[phone_c]
+    assert refetches[phone_a] == []
+    for page in (phone_a, phone_c):
+        assert_same_document(page)
+    forget_offline_noise(phone_c, before_cut)
+    check_page(phone_c, "voting-phone-caught-up")
+
+
 def test_idea_written_on_paper_reaches_the_phones_live(app, open_room, new_page):
     room = open_room(themes=THEMES)
     phone_a, phone_b = new_page("phone"), new_page("phone")
@@ -431,9 +501,8 @@ def test_projector_keeps_a_silent_brainstorm_silent_until_the_reveal(app, open_r
 
     projector = new_page("presenter-1920", **PRESENTER_1920)
     log_in(projector, room.created_by)
-    with projector.expect_response(lambda r: "/tablero" in r.url) as synced:  # on its socket's connection
-        projector.goto(f"/sala/{room.id}/proyector")
-    assert synced.value.ok
+    projector.goto(f"/sala/{room.id}/proyector")
+    wait_live(projector)
     mark_document(projector)
     for page in (projector, phone_b):
         expect(page.locator("li.idea")).to_have_count(0)

@@ -167,19 +167,6 @@ def test_silent_brainstorming_shows_each_person_only_their_ideas(app, open_room,
     assert "Secreto de Ana" in beto_phone.get(f"/sala/{room.id}/tablero").get_data(as_text=True)
 
 
-def test_phase_change_reaches_every_screen_with_a_resync(app, client, open_room, join, socket_client):
-    room = open_room()
-    join(client, room)
-    sio = socket_client(client, room=room.id)
-    sio.get_received()
-    change_phase(room, "voting", actor=room.created_by)
-    changes = sio.events("change")
-    assert len(changes) == 1
-    payload = changes[0]["args"][0]
-    assert payload["resync"] is True and payload["seq"] == room.room_seq
-    assert 'data-phase="voting"' in payload["html"] and 'id="timer"' in payload["html"]
-
-
 def test_no_free_database_connection_is_a_503_not_a_500(app, client, voting_room, join, monkeypatch):
     import sqlalchemy.exc
 
