@@ -172,7 +172,7 @@ def cancel_ideathon(ideathon: Ideathon, *, reason: str, actor: User) -> Ideathon
     if seq is not None:  # phones in an open room learn at once that it is over
         from ..rooms.broadcasts import room_changed
 
-        room_changed(ideathon, seq, board=True)
+        room_changed(ideathon, seq, phase=True, ideas=True)
     return ideathon
 
 

@@ -64,21 +64,21 @@ def idea_changed(ideathon, idea, seq: int) -> None:
     ideas_changed(ideathon, [idea], seq)
 
 
-def room_changed(ideathon, seq: int, *, board: bool = False) -> None:
+def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False) -> None:
     """The room opened, changed phase, settings or timer: one message to the whole room, rendered
-    once per language, which every screen applies as it comes. No phone re-fetches its board for
-    it: with 1,000 phones that would be 1,000 board renders for one tap of the moderator.
+    once per language, which every screen applies as it comes (rooms/_room_state.html). No phone
+    re-fetches its board for it: with 1,000 phones that was 1,000 board renders for one tap.
 
-    `board`: what the board shows changed too (a phase, silent brainstorming turned on or off, a
-    cancelled room): the message then carries the ideas as the room sees them, the ranking and,
-    as voting starts, the dots everyone has. The few whose board differs from the room's get it
-    first on their own channel, with the same sequence number, so that theirs is the one they
-    apply: the authors of ideas the room does not see (waiting for review, or silent
-    brainstorming) and the moderators (who see every idea; their consoles also re-fetch their
-    live lists, a screen or two). What is mine on the cards (my dots) stays on the phone."""
-    context = {"ideathon": ideathon, "server_now": utcnow(), "board": board}
-    if board:
-        from ..ideas.services import participants_seeing_own_ideas, visible_ideas_by_theme
+    Always the banner, the timer and the survey's card. `phase`: also the ranking and, as voting
+    starts, the dots each participant has (cards already carry their buttons, which the phase
+    shows or hides: ideas/_idea_card.html). `ideas`: what the cards themselves show changed
+    (silent brainstorming on or off, counts hidden or revealed): every idea list too, as the room
+    sees it. The few whose lists differ get theirs first on their own channel with the same
+    sequence number, so that theirs is the one they apply: authors of ideas the room does not see
+    (waiting for review, or silent brainstorming; one small render each) and the moderators, whose
+    screens also re-fetch their live lists (a screen or two). My dots on a card stay on the phone."""
+    context = {"ideathon": ideathon, "server_now": utcnow()}
+    if phase or ideas:
         from ..votes.services import count_votes, ranking, vote_counts
 
         counts = vote_counts(ideathon) if ideathon.counts_visible else {}
@@ -87,11 +87,14 @@ def room_changed(ideathon, seq: int, *, board: bool = False) -> None:
             # As voting starts nobody has used a dot yet: the room's message can say how many each has.
             dots_left=None if ideathon.voting and count_votes(ideathon) else ideathon.dot_budget,
         )
-        template = "rooms/_room_state.html"
+    template = "rooms/_room_state.html"
+    if ideas:
+        from ..ideas.services import participants_seeing_own_ideas, visible_ideas_by_theme
+
         publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",),
                 ideas=visible_ideas_by_theme(ideathon, None, staff=True), **context)
         for participant in participants_seeing_own_ideas(ideathon):
             publish(ideathon.id, "change", template, {"seq": seq}, audiences=(f"p{participant.id}",),
                     ideas=visible_ideas_by_theme(ideathon, participant, staff=False), **context)
         context["ideas"] = visible_ideas_by_theme(ideathon, None, staff=False)
-    publish(ideathon.id, "change", "rooms/_room_state.html", {"seq": seq}, **context)
+    publish(ideathon.id, "change", template, {"seq": seq}, **context)

@@ -59,7 +59,7 @@ def open_room(ideathon: Ideathon, *, actor: User) -> Ideathon:
 def change_phase(ideathon: Ideathon, to: RoomPhase | str, *, actor: User) -> Ideathon:
     """Move the room to its next phase, if the state machine allows it; record who and when.
 
-    Every phone and the projector change at once (a broadcast that makes them re-fetch).
+    Every phone and the projector change at once, from one broadcast to the room.
     Ending a phase also ends its countdown.
     """
     _require_moderator(ideathon, actor)
@@ -75,6 +75,7 @@ def change_phase(ideathon: Ideathon, to: RoomPhase | str, *, actor: User) -> Ide
                                current=current.label, to=to.label))
         if ideathon.room_code is None and to is not RoomPhase.CLOSED:
             raise RoomError(_l("Primero abra la sala para que la gente pueda entrar."))
+        cards_before = _cards_show(ideathon)
         ideathon.phase = to.value
         ideathon.timer_ends_at = None
         if to is RoomPhase.VOTING:
@@ -82,8 +83,14 @@ def change_phase(ideathon: Ideathon, to: RoomPhase | str, *, actor: User) -> Ide
         db.session.add(PhaseChange(ideathon_id=ideathon.id, from_phase=current.value, to_phase=to.value,
                                    actor_id=actor.id))
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, board=True)
+    broadcasts.room_changed(ideathon, seq, phase=True, ideas=_cards_show(ideathon) != cards_before)
     return ideathon
+
+
+def _cards_show(ideathon: Ideathon) -> tuple[bool, bool]:
+    """What the room's idea cards show besides what the phase shows or hides (ideas/_idea_card.html):
+    when it changes, the room's broadcast carries every idea list again."""
+    return ideathon.ideas_are_private, ideathon.counts_visible
 
 
 def close_room(ideathon: Ideathon, *, actor: User) -> Ideathon:
@@ -145,7 +152,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
             rules = (ideathon.dot_budget, ideathon.max_dots_per_idea, ideathon.self_votes, ideathon.hidden_counts)
             if rules != (dot_budget, max_dots_per_idea, bool(self_votes), bool(hidden_counts)):
                 raise RoomError(_l("Las reglas de la votación no se cambian una vez empezada."))
-        was_private = ideathon.ideas_are_private
+        cards_before = _cards_show(ideathon)
         if silent_ideas and not ideathon.silent_ideas:
             ideathon.ideas_revealed = False
         ideathon.silent_ideas = bool(silent_ideas)
@@ -156,7 +163,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
         ideathon.cards_only = bool(cards_only)
         ideathon.premoderation = bool(premoderation)
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, board=ideathon.ideas_are_private != was_private)
+    broadcasts.room_changed(ideathon, seq, ideas=_cards_show(ideathon) != cards_before)
     return ideathon
 
 
@@ -166,7 +173,7 @@ def reveal_ideas(ideathon: Ideathon, *, actor: User) -> Ideathon:
     with write():
         ideathon.ideas_revealed = True
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, board=True)
+    broadcasts.room_changed(ideathon, seq, ideas=True)
     return ideathon
 
 

@@ -141,8 +141,9 @@ def _viewer(ideathon: Ideathon):
     return participant, moderator
 
 
-def board_context(ideathon: Ideathon, participant, staff: bool = False) -> dict:
-    """What the board shows this viewer: per viewer (my ideas, my dots), never broadcast."""
+def board_context(ideathon: Ideathon, participant, staff: bool = False, page: bool = True) -> dict:
+    """What the board shows this viewer: per viewer (my ideas, my dots), never broadcast.
+    `page`: a whole page, whose forms also work without JavaScript (they carry the CSRF token)."""
     return {
         "ideathon": ideathon,
         "ideas": visible_ideas_by_theme(ideathon, participant, staff=staff),
@@ -156,7 +157,7 @@ def board_context(ideathon: Ideathon, participant, staff: bool = False) -> dict:
         "server_now": utcnow(),
         # Only pages and responses rendered for this viewer carry their CSRF token (for forms
         # without JavaScript); broadcast renders never do.
-        "viewer_csrf": generate_csrf(),
+        "viewer_csrf": generate_csrf() if page else None,
     }
 
 
@@ -181,7 +182,7 @@ def board_sync(ideathon_id: int):
     if participant is None and not moderator:
         abort(403)
     staff = moderator and request.args.get("screen") != "projector"
-    return render_template("rooms/_sync.html", **board_context(ideathon, participant, staff))
+    return render_template("rooms/_sync.html", **board_context(ideathon, participant, staff, page=False))
 
 
 @bp.route("/sala/<int:ideathon_id>/proyector")

@@ -52,33 +52,60 @@ def post(room, person, text: str, theme: int = 0):
     return post_idea(room, person, theme_id=room.themes[theme].id, text=text, client_id=str(uuid.uuid4()))[0]
 
 
-def test_voting_starts_with_one_message_that_carries_the_whole_board(hall):
+def test_voting_starts_with_one_small_message_the_cards_already_hold_their_buttons(hall):
     room, ana = hall.room, hall.people["ana"]
     ideas = [post(room, ana, "Reparar la tubería"), post(room, hall.people["beto"], "Bacheo de la 4a calle", 1)]
+    # Every card carries its vote button from the start (the phase shows it): nothing to re-send.
+    board = hall.phones["beto"].get(f"/sala/{room.id}").get_data(as_text=True)
+    assert board.count('class="vote-form"') == len(ideas) and 'data-phase="ideas"' in board
     hall.drain()
     change_phase(room, "voting", actor=room.created_by)
 
-    for name in ("ana", "beto", "projector"):
+    for name in ("ana", "beto", "projector", "console"):
         received = changes(hall.sockets[name])
         assert len(received) == 1, (name, received)
         message = received[0]
         assert message["seq"] == room.room_seq and "resync" not in message, name
         html = message["html"]
-        assert 'data-phase="voting"' in html and 'id="ranking"' in html
-        for idea in ideas:  # every card, with its vote button: nothing to re-fetch
-            card = re.search(rf'<li id="idea-{idea.id}"[^>]*>', html).group(0)
-            assert "data-public" in card and "is-mine" not in card and "has-my-dots" not in card
-        assert html.count('class="vote-form"') == len(ideas)
-        assert "vote-form--withdraw" not in html and "csrf_token" not in html  # nothing of one viewer
+        assert 'data-phase="voting"' in html and 'id="ranking"' in html and "Las ideas más votadas" in html
+        assert "idea-list" not in html and 'id="idea-' not in html  # no board: a few hundred bytes
+        assert len(html.encode()) < 4000, len(html.encode())
         # The dots each participant has as voting starts; boards of no participant skip it.
         dots = re.search(r'<p id="dots-left"[^>]*>', html).group(0)
         assert 'data-dots-left="3"' in dots and "data-participants-only" in dots
-        assert "le quedan 3 puntos" in html
-    # The console's own message comes first (it re-fetches its live list: a screen or two); the
-    # room's, with the same number, follows and is ignored there.
-    console = changes(hall.sockets["console"])
-    assert [m["seq"] for m in console] == [room.room_seq, room.room_seq] and console[0]["resync"] is True
-    assert all(f'id="idea-{idea.id}"' in console[0]["html"] for idea in ideas)
+        assert "le quedan 3 puntos" in html and "csrf_token" not in html
+
+
+def test_closing_sends_the_cards_again_only_when_their_counts_were_hidden(hall):
+    room = hall.room
+    idea = post(room, hall.people["ana"], "Reparar la tubería")
+    change_phase(room, "voting", actor=room.created_by)
+    cast_vote(room, hall.people["beto"], idea_id=idea.id, client_id=str(uuid.uuid4()))
+    hall.drain()
+    change_phase(room, "closed", actor=room.created_by)
+    (message,) = changes(hall.sockets["beto"])
+    assert 'data-phase="closed"' in message["html"] and 'id="idea-' not in message["html"]  # counts shown all along
+    assert re.search(r'class="ranking__n">.*</span>1</span> <span class="ranking__text">Reparar la tubería', message["html"])
+
+
+@pytest.fixture
+def hidden_counts_hall(hall):
+    update_settings(hall.room, actor=hall.room.created_by, **{**SETTINGS, "hidden_counts": True})
+    return hall
+
+
+def test_closing_a_room_with_hidden_counts_reveals_them_on_every_card(hidden_counts_hall):
+    hall = hidden_counts_hall
+    room = hall.room
+    idea = post(room, hall.people["ana"], "Reparar la tubería")
+    change_phase(room, "voting", actor=room.created_by)
+    cast_vote(room, hall.people["beto"], idea_id=idea.id, client_id=str(uuid.uuid4()))
+    hall.drain()
+    change_phase(room, "closed", actor=room.created_by)
+    for name in ("ana", "beto", "projector"):
+        received = changes(hall.sockets[name])
+        assert len(received) == 1 and "resync" not in received[0], name
+        assert f'<span id="votes-{idea.id}" class="votes__n">1</span>' in received[0]["html"], name
 
 
 def test_timer_and_settings_send_no_board_and_ask_no_one_to_re_fetch(hall):
@@ -87,7 +114,7 @@ def test_timer_and_settings_send_no_board_and_ask_no_one_to_re_fetch(hall):
     hall.drain()
     set_timer(room, minutes=5, actor=room.created_by)
     clear_timer(room, actor=room.created_by)
-    update_settings(room, actor=room.created_by, **{**SETTINGS, "hidden_counts": True})
+    update_settings(room, actor=room.created_by, **{**SETTINGS, "dot_budget": 4, "cards_only": True})
     for name, sio in hall.sockets.items():
         received = changes(sio)
         assert [m["seq"] for m in received] == [room.room_seq - 2, room.room_seq - 1, room.room_seq], name
@@ -131,13 +158,24 @@ def test_an_idea_waiting_for_review_stays_on_its_authors_board(hall):
     shown = post(room, hall.people["beto"], "Idea aprobada", 1)
     approve_idea(room, shown.id, actor=room.created_by)
     hall.drain()
-    change_phase(room, "voting", actor=room.created_by)
+    reveal_ideas(room, actor=room.created_by)  # a change that sends every list
     mine = changes(hall.sockets["ana"])
     assert len(mine) == 2 and mine[0]["seq"] == mine[1]["seq"] == room.room_seq
     assert f'id="idea-{waiting.id}"' in mine[0]["html"] and f'id="idea-{shown.id}"' in mine[0]["html"]
     for name in ("beto", "projector"):
         (message,) = changes(hall.sockets[name])
         assert f'id="idea-{waiting.id}"' not in message["html"] and f'id="idea-{shown.id}"' in message["html"]
+
+
+def test_voting_after_a_silent_brainstorm_shows_everyone_every_idea(hall):
+    room = hall.room
+    update_settings(room, actor=room.created_by, **{**SETTINGS, "silent_ideas": True})
+    post(room, hall.people["ana"], "Secreto de Ana")
+    hall.drain()
+    change_phase(room, "voting", actor=room.created_by)  # voting reveals the ideas
+    for name in ("beto", "projector"):
+        (message,) = changes(hall.sockets[name])
+        assert "Secreto de Ana" in message["html"] and 'class="vote-form"' in message["html"], name
 
 
 def test_a_change_during_voting_leaves_each_phones_dots_alone(hall):
