@@ -29,6 +29,8 @@ votes on distinct ideas at random moments of [start, start + seconds) (time.mono
 htmx POST /sala/<room>/votos (idea_id, client_id, X-CSRFToken, HX-Request) on the phone's own
 keep-alive connection; "STORMED {outcomes}" when every answer is in. "CHECK {idea: count}" answers
 "CHECKED {converged, mismatched, changed_at per phone, ...}": which phones show exactly those counts.
+In "bare" mode with "votes" the phones vote the same way against the floor (tests/bench/bare_server.py),
+without joining.
 """
 import asyncio
 import json
@@ -268,6 +270,8 @@ class Swarm:
                 if self.config["mode"] == "app":
                     await self.join(session, base, i)
                     auth = {"room": self.config["room"]}
+                elif self.config.get("votes"):
+                    self.csrf[i] = ""  # the floor's votes: no join, no token
                 client = self.raw_client if self.config.get("client", "raw") == "raw" else self.socketio_client
                 task = asyncio.ensure_future(client(session, base, auth, ready, i))
                 await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)
