@@ -8,6 +8,7 @@ up front, and never do I/O inside them: services emit broadcasts only after `wri
 PostgreSQL needs none of this; there `write()` is an ordinary transaction.
 """
 import threading
+import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -128,11 +129,17 @@ def end_read() -> None:
 class GroupCommit:
     """Many small writes of the same kind, committed together (group commit).
 
-    A request calls `submit(item)` and waits. The first waiter to get the lock takes every item
-    queued so far and hands the batch to `process` (one transaction, a few statements for the
-    whole batch); the others find their item done when the lock comes to them, or take the next
-    batch. Under load the batches grow by themselves, so the cost per item falls as the load rises;
+    A request calls `submit(item)` and waits. The first waiter to get the lock lets every other
+    ready request run up to its own `submit` (one cooperative yield), then takes every item queued
+    so far and hands the batch to `process` (one transaction, a few statements for the whole
+    batch); the others find their item done when the lock comes to them, or take the next batch.
+    Under load the batches grow by themselves, so the cost per item falls as the load rises;
     alone, an item is a batch of one. Works with threads and with gevent's patched locks.
+
+    The yield is what makes batches on SQLite: its calls run inside C and never let another
+    greenlet run, so without it each request would reach an empty queue and a free lock, and
+    every vote would be a transaction of its own (PostgreSQL yields while it waits for the server).
+    `batches` and `items` count what was processed.
 
     Callers end their read transaction first (`end_read`), so that waiting holds no connection.
     `process(batch)` must settle every item (its result or its error). If it raises, every item of
@@ -145,6 +152,8 @@ class GroupCommit:
         self._writer = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list = []
+        self.batches = 0
+        self.items = 0
 
     def submit(self, item):
         item.failure = None
@@ -153,11 +162,14 @@ class GroupCommit:
             self._queue.append(item)
         with self._writer:
             if not item.settled:
+                time.sleep(0)  # let the requests ready to vote queue their items: they join this batch
                 with self._queue_lock:
                     batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch:]
                     if item not in batch:  # more than max_batch queued ahead of it: it joins this batch
                         self._queue.remove(item)
                         batch.append(item)
+                self.batches += 1
+                self.items += len(batch)
                 try:
                     self._process(batch)
                 except Exception as error:

@@ -76,7 +76,7 @@ def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_i
     if ballot.error is not None:
         raise ballot.error
     if ballot.placed:
-        tallies.touch(ideathon.id, idea_id)
+        tallies.touch(ballot.ideathon_id, ballot.idea_id)
     return ballot
 
 
@@ -86,7 +86,11 @@ def _decide(batch: list[Ballot]) -> None:
     If the database refuses the batch (a vote of the same participant from another process took a
     slot first), each ballot is decided again on its own, and a refused lone ballot keeps the
     state as it is (its dot, if any, is already there)."""
+    session = db.session()
+    keep, session.expire_on_commit = session.expire_on_commit, False
     try:
+        # The batch runs in the session of the request that leads it: its own objects (the room,
+        # the participant, the idea of its card) stay as they were read, not reloaded one by one.
         with write():
             _decide_together(batch)
     except IntegrityError:
@@ -97,6 +101,8 @@ def _decide(batch: list[Ballot]) -> None:
         ballot = batch[0]
         ballot.placed, ballot.error = False, None
         ballot.my_votes = my_votes_of(ballot.participant_id)
+    finally:
+        session.expire_on_commit = keep
 
 
 def _decide_together(batch: list[Ballot]) -> None:

@@ -29,6 +29,8 @@ votes on distinct ideas at random moments of [start, start + seconds) (time.mono
 htmx POST /sala/<room>/votos (idea_id, client_id, X-CSRFToken, HX-Request) on the phone's own
 keep-alive connection; "STORMED {outcomes}" when every answer is in. "CHECK {idea: count}" answers
 "CHECKED {converged, mismatched, changed_at per phone, ...}": which phones show exactly those counts.
+In "bare" mode with "votes" the phones vote the same way against the floor (tests/bench/bare_server.py),
+without joining.
 """
 import asyncio
 import json
@@ -175,24 +177,37 @@ class Swarm:
                 "changed_at": self.changed_at, "messages": len(self.parsed), "message_times": self.message_times}
 
     # -- joining (app mode) ------------------------------------------------------------------------
+    @staticmethod
+    async def fetch(session: aiohttp.ClientSession, method: str, url: str, **kwargs) -> tuple[int, str]:
+        """One request of a phone joining; a 503 (an overloaded server) is sent again after its
+        Retry-After, as a phone would, up to 5 times."""
+        for _attempt in range(5):
+            async with session.request(method, url, **kwargs) as r:
+                text = await r.text()
+                if r.status != 503:
+                    return r.status, text
+                retry_after = float(r.headers.get("Retry-After") or 2)
+            await asyncio.sleep(retry_after + random.random())
+        return 503, ""
+
     async def join(self, session: aiohttp.ClientSession, base: str, i: int) -> None:
         room, code = self.config["room"], self.config["code"]
-        async with session.get(f"{base}/s/{code}", allow_redirects=False) as r:
-            if r.status != 302:
-                raise RuntimeError(f"scan {r.status}")
-        async with session.get(f"{base}/sala/{room}/unirse") as r:
-            match = CSRF_META.search(await r.text())
-            if r.status != 200 or not match:
-                raise RuntimeError(f"join form {r.status}")
+        status, _ = await self.fetch(session, "GET", f"{base}/s/{code}", allow_redirects=False)
+        if status != 302:
+            raise RuntimeError(f"scan {status}")
+        status, text = await self.fetch(session, "GET", f"{base}/sala/{room}/unirse")
+        match = CSRF_META.search(text)
+        if status != 200 or not match:
+            raise RuntimeError(f"join form {status}")
         form = {"csrf_token": match.group(1), "nickname": f"Tel {i}"}
-        async with session.post(f"{base}/sala/{room}/unirse", data=form, allow_redirects=False) as r:
-            if r.status != 302:
-                raise RuntimeError(f"join {r.status}")
+        status, _ = await self.fetch(session, "POST", f"{base}/sala/{room}/unirse", data=form, allow_redirects=False)
+        if status != 302:
+            raise RuntimeError(f"join {status}")
         if self.config.get("votes"):  # the board, as the phone lands on it: its CSRF token for htmx
-            async with session.get(f"{base}/sala/{room}") as r:
-                match = CSRF_META.search(await r.text())
-                if r.status != 200 or not match:
-                    raise RuntimeError(f"board {r.status}")
+            status, text = await self.fetch(session, "GET", f"{base}/sala/{room}")
+            match = CSRF_META.search(text)
+            if status != 200 or not match:
+                raise RuntimeError(f"board {status}")
             self.csrf[i] = match.group(1)
 
     # -- the two client kinds ----------------------------------------------------------------------
@@ -268,6 +283,8 @@ class Swarm:
                 if self.config["mode"] == "app":
                     await self.join(session, base, i)
                     auth = {"room": self.config["room"]}
+                elif self.config.get("votes"):
+                    self.csrf[i] = ""  # the floor's votes: no join, no token
                 client = self.raw_client if self.config.get("client", "raw") == "raw" else self.socketio_client
                 task = asyncio.ensure_future(client(session, base, auth, ready, i))
                 await asyncio.wait({task, ready}, timeout=60, return_when=asyncio.FIRST_COMPLETED)

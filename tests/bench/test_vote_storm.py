@@ -9,8 +9,8 @@ misbehaves. The 1-second convergence target is reported, not asserted (the machi
 For each case (processes, Redis or not):
 1. a room in the voting phase, set up with the app's services in this process (open the room,
    IDEAS ideas posted by one author in the ideas phase, then voting), dot budget 3, one dot per idea;
-2. real app servers (`python wsgi.py`, production config on plain HTTP, PostgreSQL), pinned to one
-   core; two processes share PostgreSQL and Redis (message queue, rate limits, presence);
+2. real app servers (`python wsgi.py`, production config on plain HTTP, SQLite or PostgreSQL), pinned
+   to one core; two processes share PostgreSQL and Redis (message queue, rate limits, presence);
 3. the swarm (tests/bench/swarm.py, "votes" mode), pinned to the other core: CLIENTS real
    participants, each joined over HTTP with its own cookies (QR link, join form, board for the
    CSRF token) and connected over WebSocket; phone i uses process i mod P for everything;
@@ -24,13 +24,18 @@ For each case (processes, Redis or not):
    stored ones (a stored vote whose answer never came is reported apart), nobody holds more than
    the budget, no (participant, idea) or (participant, client_id) twice.
 Before the storm, a warm-up participant votes in another room (templates compiled, pools filled).
+7. the floor, in the same run: the app's servers stopped, the same storm (same phones count, same
+   plan) against tests/bench/bare_server.py (bare Flask-SocketIO on gevent, one process, pinned
+   alike: counts in memory, one coalesced "votes" message every 250 ms), so that the app's CPU per
+   vote and its convergence are read against what the bare stack costs on this machine, right now.
 
 Rate limits: the per-participant limit (VOTE_RATE_LIMIT, 60 a minute) stays in the path; the
 per-address one (VOTE_ADDRESS_RATE_LIMIT, 3000 a minute) is raised through
 IDEABOARD_VOTE_ADDRESS_RATE_LIMIT, because every phone of the swarm shares 127.0.0.1 and the
 storm alone is 3000 votes in 10 s.
 
-Environment: DATABASE_URL (PostgreSQL: required), REDIS_URL (for the two-process case),
+Environment: DATABASE_URL (unset: SQLite, one process only; PostgreSQL for two processes), REDIS_URL
+(for the two-process case), BENCH_STORM_FLOOR (1; 0 skips the floor),
 BENCH_STORM_CLIENTS (1000), BENCH_STORM_SECONDS (10), BENCH_STORM_IDEAS (30), BENCH_CLIENT,
 BENCH_RESULTS, BENCH_PYSPY (a folder: py-spy the servers during the storm; investigation only),
 BENCH_STORM_SERVER_CPUS (investigation only: "0,1" pins app process i to the i-th CPU listed).
@@ -70,6 +75,7 @@ CLIENT = os.environ.get("BENCH_CLIENT", "raw")
 VOTES_EACH = 3  # the room's dot budget: every phone spends all of it
 SECRET_KEY = "bench-secret-key"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+FLOOR = os.environ.get("BENCH_STORM_FLOOR", "1") != "0"
 CONVERGE_TIMEOUT = 15.0  # after the last answer; a phone not showing the final counts by then fails
 TARGET_CONVERGENCE = 1.0  # the issue's target: every phone converged within 1 s of the last vote
 ADDRESS_LIMIT = "1000000 per minute"  # one address for the whole swarm: see the docstring
@@ -277,6 +283,52 @@ def _converge(swarm: Swarm, final: dict[int, int], last_answer: float) -> dict:
     return confirmed or checked or {}
 
 
+def _floor(stack, tmp_path, ideas: list[int]) -> dict:
+    """The same storm against the bare stack (tests/bench/bare_server.py, one process, pinned as the
+    app): its CPU per vote, answers and convergence, measured right after the app's storm."""
+    server = Server("floor", "tests/bench/bare_server.py", {"BENCH_REDIS_URL": ""}, tmp_path)
+    stack.callback(server.stop)
+    server.wait_healthy()
+    swarm = Swarm({"servers": [server.url], "clients": CLIENTS, "mode": "bare", "room": 1, "client": CLIENT,
+                   "nonce": uuid.uuid4().hex[:6], "concurrency": 64, "votes": True, "max_seconds": 600},
+                  tmp_path, "swarm-floor")
+    stack.callback(swarm.stop)
+    ready = swarm.wait_ready(timeout=60 + CLIENTS * 0.1)
+    assert ready["connected"] == CLIENTS, ready
+    time.sleep(2)
+    cpu_before = cpu_seconds(server.pid)
+    start = time.monotonic() + 0.5
+    stormed = swarm.ask("STORM " + json.dumps({"start": start, "seconds": SECONDS, "per_client": VOTES_EACH,
+                                               "ideas": ideas, "seed": 7, "timeout": 60}),
+                        "STORMED", SECONDS + 120)
+    assert stormed is not None, f"the floor's storm did not end:\n{swarm.stderr_tail()}"
+    stormed_at = time.monotonic()
+    cpu = cpu_seconds(server.pid) - cpu_before
+    outcomes = stormed["outcomes"]
+    accepted = [o for o in outcomes if o["status"] == 200]
+    assert accepted, f"the floor accepted no vote: {outcomes[:3]}"
+    last_answer = max(o["answered"] for o in accepted)
+    last_tap = max(o["sent"] for o in outcomes)
+    final = dict.fromkeys(ideas, 0)
+    final.update({int(k): v for k, v in requests.get(server.url + "/counts", timeout=10).json().items()})
+    checked = _converge(swarm, final, last_answer)
+    swarm.stop()
+    server.stop()
+    after_tap = [t - last_tap for t in checked.get("changed_at") or [] if t is not None]
+    answers = summarise([o["answered"] - o["sent"] for o in accepted])
+    return {
+        "floor_votes_accepted": len(accepted), "floor_errors": len(outcomes) - len(accepted),
+        "floor_accepted_per_s": round(len(accepted) / max(1e-9, last_answer - min(o["sent"] for o in outcomes)), 1),
+        "floor_answer_p50_ms": round(answers["p50"] * 1000, 1), "floor_answer_p95_ms": round(answers["p95"] * 1000, 1),
+        "floor_last_answer_after_last_tap_s": round(last_answer - last_tap, 2),
+        "floor_convergence_after_tap_max_ms": round(max(after_tap) * 1000, 1) if after_tap else None,
+        "floor_phones_mismatched": checked.get("mismatched"),
+        "floor_server_cpu_s": round(cpu, 2),
+        "floor_server_cpu_pct_of_core": round(100 * cpu / max(1e-9, stormed_at - start), 1),
+        "floor_server_cpu_ms_per_vote": round(1000 * cpu / len(accepted), 2),
+    }
+
+
 def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
     room, ideas = voting_room(open_room, IDEAS, "Ideatón de la tormenta de votos")
     warm_room, warm_ideas = voting_room(open_room, 3, "Ideatón de calentamiento")
@@ -287,7 +339,7 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
                    "code": room.room_code, "client": CLIENT, "nonce": uuid.uuid4().hex[:6], "concurrency": 32,
                    "votes": True, "max_seconds": 900}, tmp_path, "swarm-storm")
     stack.callback(swarm.stop)
-    ready = swarm.wait_ready(timeout=60 + CLIENTS * 0.2)
+    ready = swarm.wait_ready(timeout=60 + CLIENTS * 0.5)  # a busy machine joins 1,000 phones slowly
     assert ready["connected"] == CLIENTS, ready
     # Warm-up in another room, with the phones connected (the flusher runs): every server renders
     # the vote answer and the counts once, and fills its database pool.
@@ -300,7 +352,8 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
 
     database = sa.engine.make_url(database_url).database
     # The CPU of the database's backends is sampled from /proc: PostgreSQL must run on this machine.
-    postgres = PostgresCpu(database).start()
+    # SQLite runs inside the app process: its CPU is the app's.
+    postgres = PostgresCpu(database if database_url.startswith("postgresql") else "").start()
     cpu_before = (sum(cpu_seconds(s.pid) for s in servers), cpu_seconds(swarm.process.pid))
     machine_before = machine_cpu()
     profile = Profile(servers, f"storm-{case.id}")
@@ -325,6 +378,10 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
     for server in servers:
         assert server.process.poll() is None, f"{server.name} died:\n{server.log_tail()}"
     rss_after = sum(s.rss_kib() for s in servers)
+    database_kind = sa.engine.make_url(database_url).get_backend_name()
+    for server in servers:
+        server.stop()  # the floor runs alone on the servers' core
+    floor = _floor(stack, tmp_path, ideas) if FLOOR else {}
 
     database_check = _database_check(room.id, outcomes)
     changed = checked.get("changed_at") or []
@@ -354,7 +411,7 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
                 f"{prefix}_max_ms": ms(summary["max"])}
 
     row = {
-        "case": case.id, "clients": CLIENTS, "processes": case.processes, "redis": case.redis, "client": CLIENT,
+        "case": case.id, "database": database_kind, "clients": CLIENTS, "processes": case.processes, "redis": case.redis, "client": CLIENT,
         "seconds": SECONDS, "ideas": IDEAS, "server_cpu": SERVER_CPUS or SERVER_CPU, "swarm_cpu": SWARM_CPU,
         "votes_sent": len(outcomes), "votes_accepted": len(accepted),
         "accepted_per_s": round(len(accepted) / window, 1),
@@ -382,7 +439,11 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
         "machine_steal_pct": round(100 * (machine_after[1] - machine_before[1]) / total, 1),
         "rss_mib": [round(rss_before / 1024, 1), round(rss_connected / 1024, 1), round(rss_after / 1024, 1)],
         "connect_s": ready["seconds"], "db": database_check,
+        **floor,
     }
+    if floor:  # the app's CPU per vote against the bare stack's, in the same run
+        row["cpu_per_vote_ratio_to_floor"] = round(
+            row["server_cpu_ms_per_accepted_vote"] / max(0.01, floor["floor_server_cpu_ms_per_vote"]), 1)
     # The issue's target: no vote lost or duplicated, every phone converged within 1 s of the last
     # vote. Met only if every vote was answered 200 and stored exactly once, and every phone showed
     # the final counts within 1 s of the last vote, counted from its answer AND from its tap (a
@@ -406,7 +467,7 @@ def _run(stack, tmp_path, case: Case, database_url: str, open_room) -> dict:
 
 def _report(row: dict) -> None:
     db = row["db"]
-    print(f"\nBENCH vote storm {row['case']}: {row['votes_accepted']}/{row['votes_sent']} accepted, "
+    print(f"\nBENCH vote storm {row['case']} ({row['database']}): {row['votes_accepted']}/{row['votes_sent']} accepted, "
           f"{row['accepted_per_s']} /s over {row['first_send_to_last_answer_s']} s (offered {row['offered_per_s']} /s), "
           f"errors {row['errors']} {row['statuses']}, 503 retried {row['retried_503']}; answer p50/p95/max {row['answer_p50_ms']}/{row['answer_p95_ms']}/"
           f"{row['answer_max_ms']} ms; last answer {row['last_answer_after_last_tap_s']} s after the last tap; "
@@ -420,6 +481,15 @@ def _report(row: dict) -> None:
           f"lost {db['lost']}, over budget {db['over_budget']}, duplicates {db['duplicate_client_ids']}/"
           f"{db['duplicate_idea_dots']}; target (no error, exact, converged within {TARGET_CONVERGENCE:.0f} s of the last vote): "
           f"{'met' if row['meets_target'] else 'MISSED'}")
+    if "floor_server_cpu_ms_per_vote" in row:
+        print(f"BENCH vote storm floor (bare Flask-SocketIO, same storm, same run): {row['floor_votes_accepted']} "
+              f"accepted, {row['floor_accepted_per_s']} /s, errors {row['floor_errors']}; answer p50/p95 "
+              f"{row['floor_answer_p50_ms']}/{row['floor_answer_p95_ms']} ms; last answer "
+              f"{row['floor_last_answer_after_last_tap_s']} s after the last tap; convergence after the last tap, max "
+              f"{row['floor_convergence_after_tap_max_ms']} ms ({row['floor_phones_mismatched']} phones not); server CPU "
+              f"{row['floor_server_cpu_s']} s = {row['floor_server_cpu_pct_of_core']} % of one core "
+              f"({row['floor_server_cpu_ms_per_vote']} ms per vote); app / floor CPU per vote: "
+              f"{row['cpu_per_vote_ratio_to_floor']}")
     print("BENCH-JSON " + json.dumps(row))
     if os.environ.get("BENCH_RESULTS"):
         with open(os.environ["BENCH_RESULTS"], "a") as out:
@@ -428,8 +498,8 @@ def _report(row: dict) -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_vote_storm(case, app, migrated, open_room, stack, pinned_driver, tmp_path):
-    if migrated.startswith("sqlite"):
-        pytest.skip("the vote storm runs on PostgreSQL: set DATABASE_URL")
+    if case.processes > 1 and migrated.startswith("sqlite"):
+        pytest.skip("several processes need PostgreSQL: set DATABASE_URL")
     if case.redis and not os.environ.get("REDIS_URL"):
         pytest.skip("needs REDIS_URL")
     _run(stack, tmp_path, case, migrated, open_room)
