@@ -1,5 +1,6 @@
 """Flask extensions, created unbound here and bound to an app in `create_app`."""
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -37,6 +38,7 @@ db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+compress = Compress()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address)
 socketio = SocketIO()

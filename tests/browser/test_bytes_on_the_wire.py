@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from ideaboard.config import Config
 from ideaboard.ideas.services import post_idea
 from ideaboard.rooms.services import join_room
 
@@ -31,7 +32,7 @@ BUDGETS = {"unirse": 40 * KB, "board": 60 * KB, "projector": 80 * KB, "municipio
            "board-repeat": 15 * KB}
 YEAR = 31_536_000
 COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|xml)|image/svg\+xml)")
-SMALL = 1_000  # bytes: a body this small may go uncompressed (compressing it saves next to nothing)
+SMALL = Config.COMPRESS_MIN_SIZE  # bytes: a smaller body may go uncompressed (it would save next to nothing)
 SOCKET_IO = "/socket.io/"
 QUIET = 0.5  # s without an HTTP request in flight: the page has finished loading what it loads
 REPORT = Path(__file__).resolve().parents[2] / "test-artifacts" / "bytes-on-the-wire.txt"
@@ -82,6 +83,7 @@ class Received:
     mime: str = ""
     headers: dict = field(default_factory=dict)  # lower-case names; Set-Cookie lines joined by "\n"
     bytes: int = 0  # on the wire, headers included
+    body: int = 0  # the body's bytes once decoded
     from_cache: bool = False
     done: bool = False
 
@@ -105,6 +107,7 @@ class Wire:
         on("Network.responseReceived", self._response)
         on("Network.responseReceivedExtraInfo", self._raw_headers)
         on("Network.requestServedFromCache", self._from_cache)
+        on("Network.dataReceived", self._data)
         on("Network.loadingFinished", self._finished)
         on("Network.loadingFailed", self._finished)
         on("Network.webSocketCreated", self._socket)
@@ -139,6 +142,9 @@ class Wire:
 
     def _from_cache(self, event):
         self._entry(event["requestId"]).from_cache = True
+
+    def _data(self, event):
+        self._entry(event["requestId"]).body += int(event.get("dataLength", 0))
 
     def _finished(self, event):
         entry = self._entry(event["requestId"])
@@ -218,9 +224,9 @@ def assert_headers(wire: Wire, name: str, *, cookies_allowed: tuple[str, ...] = 
     problems = []
     for r in wire.over_the_network():
         headers, encoding = r.headers, r.headers.get("content-encoding")
-        if (r.status == 200 and COMPRESSIBLE.match(r.mime) and not encoding and r.bytes > SMALL
+        if (r.status == 200 and COMPRESSIBLE.match(r.mime) and not encoding and r.body >= SMALL
                 and SOCKET_IO not in r.path):
-            problems.append(f"not compressed: {r.path} ({r.mime}, {r.bytes:,} bytes)")
+            problems.append(f"not compressed: {r.path} ({r.mime}, a body of {r.body:,} bytes)")
         if r.path.startswith("/static/"):
             cache = headers.get("cache-control", "")
             if not ("public" in cache and f"max-age={YEAR}" in cache and "immutable" in cache):
