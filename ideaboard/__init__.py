@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     # First: Flask runs after-request functions last-registered first, so compression runs last and
     # compresses the response as every other one left it. Socket.IO's traffic never reaches Flask.
     compress.init_app(app)
+    from . import assets
+
+    assets.init_app(app)
 
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])

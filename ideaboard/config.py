@@ -62,7 +62,7 @@ class Config:
     # Compression of responses (Flask-Compress): brotli for browsers that take it, else gzip. Only
     # text (already-compressed PDFs, photos and archives are sent as they are) and only bodies of at
     # least COMPRESS_MIN_SIZE bytes. Streamed responses are left alone: compressing them would hold
-    # their bytes back.
+    # their bytes back. Static files are compressed once, at the best level (ideaboard/assets.py).
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 4  # 5 saves ~10 % more bytes for ~2x the CPU: pages are rendered in herds
     COMPRESS_LEVEL = 6

@@ -2,18 +2,30 @@
 under content-hashed names kept a year, pages kept from shared caches, no cookie on a page without
 a form. The same, measured in Chromium with budgets: tests/browser/test_bytes_on_the_wire.py."""
 import gzip
+import hashlib
+import re
+from pathlib import Path
 
 import brotli
 import pytest
-from flask import Response
+from flask import Response, url_for
 
+from ideaboard.assets import HASHED, StaticFiles
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
+YEAR = "public, max-age=31536000, immutable"
+STATIC_URL = re.compile(r"""/static/[^"'\s)#]+""")
 
 
 def decoded(response) -> bytes:
     encoding = response.headers.get("Content-Encoding")
     data = response.get_data()
     return {"br": brotli.decompress, "gzip": gzip.decompress}.get(encoding, lambda d: d)(data)
+
+
+def sha(path: str) -> str:
+    return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:12]
 
 
 # --- Compression ------------------------------------------------------------------------------
@@ -79,3 +91,90 @@ def test_socket_io_traffic_never_goes_through_flask_compress(client):
     assert response.headers.get("Content-Encoding") in (None, "gzip", "deflate")  # Engine.IO's own, if any
     assert response.headers.get("Content-Encoding") != "br"
     assert decoded(response).startswith(b'0{"sid":')
+
+
+# --- Static files -----------------------------------------------------------------------------
+
+
+def test_url_for_static_gives_content_hashed_names(app):
+    with app.test_request_context():
+        assert url_for("static", filename="css/app.css") == f"/static/css/app.{sha('css/app.css')}.css"
+        htmx = url_for("static", filename="vendor/htmx-2.0.11.min.js")
+        assert htmx == f"/static/vendor/htmx-2.0.11.min.{sha('vendor/htmx-2.0.11.min.js')}.js"
+        assert url_for("static", filename="nope.css") == "/static/nope.css"  # no such file: left alone
+        assert url_for("static", filename="img/icons.svg", _external=True).startswith("http://localhost/static/img/icons.")
+
+
+@pytest.mark.parametrize("path", ["/", "/unirse", "/municipios/", "/propuestas", "/entrar"])
+def test_every_page_links_its_static_files_by_hashed_name(client, path):
+    html = client.get(path).get_data(as_text=True)
+    urls = set(STATIC_URL.findall(html))
+    assert urls, f"{path} links no static file"
+    for url in urls:
+        assert HASHED.match(url.removeprefix("/static/")), f"{path} links {url} by its plain name"
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(("accept", "encoding"), [("gzip, deflate, br, zstd", "br"), ("gzip", "gzip"), ("", None)])
+def test_a_hashed_static_file_is_kept_a_year_and_compressed_once(client, accept, encoding):
+    url = f"/static/css/app.{sha('css/app.css')}.css"
+    response = client.get(url, headers={"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == YEAR
+    assert response.headers.get("Content-Encoding") == encoding
+    assert response.mimetype == "text/css"
+    assert decoded(response) == (STATIC / "css/app.css").read_bytes()
+    if encoding:
+        assert "Accept-Encoding" in response.headers["Vary"]
+        again = client.get(url, headers={"Accept-Encoding": accept, "If-None-Match": response.headers["ETag"]})
+        assert again.status_code == 304
+
+
+def test_the_plain_name_still_works_with_a_short_cache(client):
+    response = client.get("/static/css/app.css", headers=BROWSER)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert decoded(response) == (STATIC / "css/app.css").read_bytes()
+    again = client.get("/static/css/app.css", headers={**BROWSER, "If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
+    plain = client.get("/static/vendor/socket.io-4.8.4.min.js")  # no Accept-Encoding: the file as it is
+    assert plain.status_code == 200 and plain.headers["Cache-Control"] == "no-cache"
+    assert plain.get_data() == (STATIC / "vendor/socket.io-4.8.4.min.js").read_bytes()
+    plain.close()
+
+
+def test_an_old_hash_gets_the_current_file_but_is_not_kept(client):
+    response = client.get("/static/css/app.0123456789ab.css", headers=BROWSER)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-cache"
+    assert decoded(response) == (STATIC / "css/app.css").read_bytes()
+
+
+@pytest.mark.parametrize("path", ["/static/nope.0123456789ab.css", "/static/nope.css", "/static/../wsgi.py",
+                                  "/static/..%2Fwsgi.py", f"/static/../ideaboard/config.{'0' * 12}.py"])
+def test_no_file_outside_static_or_missing(client, path):
+    assert client.get(path).status_code == 404
+
+
+def test_files_not_worth_compressing_are_sent_as_they_are(client):
+    favicon = client.get(f"/static/img/favicon.{sha('img/favicon.svg')}.svg", headers=BROWSER)  # 295 bytes
+    assert favicon.headers["Cache-Control"] == YEAR and "Content-Encoding" not in favicon.headers
+    favicon.close()
+    licence = client.get(f"/static/img/icons.{sha('img/icons.LICENSE')}.LICENSE", headers=BROWSER)
+    assert licence.status_code == 200 and "Content-Encoding" not in licence.headers
+    licence.close()
+
+
+def test_a_changed_file_gets_a_new_name_in_development(tmp_path):
+    (tmp_path / "app.css").write_text("body { color: red }")
+    files = StaticFiles(str(tmp_path), reload=True, mimetypes_compressed=["text/css"], min_size=10)
+    before = files.hashed_name("app.css")
+    (tmp_path / "app.css").write_text("body { color: blue; margin: 0 }")
+    after = files.hashed_name("app.css")
+    assert before != after and HASHED.match(after)
+    assert files.resolve(after) == ("app.css", True) and files.resolve(before) == ("app.css", False)
+    assert brotli.decompress(files.compressed("app.css", "br")) == b"body { color: blue; margin: 0 }"
+    kept = StaticFiles(str(tmp_path), reload=False, mimetypes_compressed=["text/css"], min_size=10)
+    name = kept.hashed_name("app.css")
+    (tmp_path / "app.css").write_text("changed, unseen until a restart")
+    assert kept.hashed_name("app.css") == name  # production reads each file once
