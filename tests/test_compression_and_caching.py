@@ -12,6 +12,8 @@ from flask import Response, url_for
 
 from ideaboard.assets import HASHED, StaticFiles
 
+from .conftest import Auth
+
 STATIC = Path(__file__).resolve().parents[1] / "static"
 BROWSER = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 YEAR = "public, max-age=31536000, immutable"
@@ -22,6 +24,10 @@ def decoded(response) -> bytes:
     encoding = response.headers.get("Content-Encoding")
     data = response.get_data()
     return {"br": brotli.decompress, "gzip": gzip.decompress}.get(encoding, lambda d: d)(data)
+
+
+def cookies_set(response) -> list[str]:
+    return response.headers.getlist("Set-Cookie")
 
 
 def sha(path: str) -> str:
@@ -178,3 +184,87 @@ def test_a_changed_file_gets_a_new_name_in_development(tmp_path):
     name = kept.hashed_name("app.css")
     (tmp_path / "app.css").write_text("changed, unseen until a restart")
     assert kept.hashed_name("app.css") == name  # production reads each file once
+
+
+# --- Caches and cookies -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def public_pages(make_ideathon):
+    ideathon = make_ideathon("0301", title="Ideatón de Antigua Guatemala")
+    return ["/", "/municipios/", "/municipios/0301", "/propuestas", f"/ideatones/{ideathon.id}", "/programas"]
+
+
+def test_anonymous_pages_set_no_cookie_and_stay_out_of_shared_caches(client, public_pages):
+    for path in public_pages:
+        response = client.get(path, headers=BROWSER)
+        assert response.status_code == 200, path
+        assert cookies_set(response) == [], path
+        assert response.headers["Cache-Control"] == "private, no-cache", path
+        assert b'name="csrf-token"' not in decoded(response)  # no form, no token, no session
+
+
+def test_the_join_form_starts_a_session_for_its_token_and_nothing_more(client, public_pages):
+    response = client.get("/unirse")
+    set_now = cookies_set(response)
+    assert [c.split("=")[0] for c in set_now] == ["ideaboard_session"], set_now
+    assert 'name="csrf-token"' in response.get_data(as_text=True)
+    # From then on the session is read, never written again: no cookie, not even remember_token's.
+    for path in ["/unirse", *public_pages]:
+        response = client.get(path)
+        assert cookies_set(response) == [], (path, cookies_set(response))
+    # The token is in the head of every page now (htmx sends it), at no cost: the session has it.
+    assert 'name="csrf-token"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_participant_board_sets_no_cookie(client, open_room, join):
+    room = open_room()
+    join(client, room, "Ana")
+    for path in (f"/sala/{room.id}", f"/sala/{room.id}/tablero"):
+        response = client.get(path, headers=BROWSER)
+        assert response.status_code == 200, path
+        assert cookies_set(response) == [], (path, cookies_set(response))
+        assert response.headers["Cache-Control"] == "private, no-cache"
+        assert response.headers["Content-Encoding"] == "br"
+
+
+def test_strong_session_protection_still_signs_out_a_moved_login(client, auth, make_user):
+    user = make_user("coordinator")
+    auth.login(user)
+    assert client.get("/panel").status_code == 200
+    assert client.get("/panel").headers["Cache-Control"] == "no-store"
+    moved = client.get("/panel", headers={"User-Agent": "Otro navegador"})  # the session cookie elsewhere
+    assert moved.status_code == 302 and "/entrar" in moved.headers["Location"]
+
+
+# --- The language switch needs no session -----------------------------------------------------
+
+
+def lang_cookie(response) -> str | None:
+    for cookie in cookies_set(response):
+        if cookie.startswith("lang="):
+            return cookie.split(";")[0].removeprefix("lang=")
+    return None
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}])
+def test_the_language_switch_takes_a_post_from_this_site_without_a_token(client, headers):
+    page = client.get("/").get_data(as_text=True)
+    assert 'action="/idioma"' in page and 'name="csrf_token"' not in page
+    response = client.post("/idioma", data={"lang": "en", "next": "/municipios/"}, headers=headers)
+    assert response.status_code == 302 and response.headers["Location"] == "/municipios/"
+    assert lang_cookie(response) == "en"
+    assert [c.split("=")[0] for c in cookies_set(response)] == ["lang"]  # no session either
+
+
+@pytest.mark.parametrize("headers", [{"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                                     {"Origin": "https://otro.example"}, {"Origin": "null"}, {}])
+def test_the_language_switch_refuses_posts_from_elsewhere(client, headers):
+    response = client.post("/idioma", data={"lang": "en", "next": "/"}, headers=headers)
+    assert response.status_code == 400
+    assert lang_cookie(response) is None
+
+
+def test_the_language_switch_still_takes_a_valid_token(client):
+    response = Auth(client).post("/idioma", {"lang": "en", "next": "/"})
+    assert response.status_code == 302 and lang_cookie(response) == "en"
