@@ -9,7 +9,7 @@ from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .config import CONFIGS
-from .extensions import csrf, db, limiter, migrate, socketio
+from .extensions import compress, csrf, db, limiter, migrate, socketio
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +37,13 @@ def create_app(config: dict | None = None) -> Flask:
     _load_config(app, config or {})
     # An id in a URL beyond what the database's integers hold is simply not found (404), not a 500.
     app.url_map.converters["int"] = DatabaseInteger
+
+    # First: Flask runs after-request functions last-registered first, so compression runs last and
+    # compresses the response as every other one left it. Socket.IO's traffic never reaches Flask.
+    compress.init_app(app)
+    from . import assets
+
+    assets.init_app(app)
 
     if app.config["PROXY_COUNT"]:
         n = int(app.config["PROXY_COUNT"])

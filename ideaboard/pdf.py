@@ -31,14 +31,17 @@ def _static_fetcher(root: str):
     refused (WeasyPrint then leaves it out)."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+    from .assets import static_files
+
     prefix = current_app.static_url_path + "/"
-    static, folder = root.rstrip("/") + prefix, current_app.static_folder
+    static, folder, files = root.rstrip("/") + prefix, current_app.static_folder, static_files()
 
     class StaticFiles(URLFetcher):
         def fetch(self, url, headers=None):
             path = urlsplit(url).path
             if url.startswith(static) and path.startswith(prefix):
-                local = safe_join(folder, path[len(prefix):])
+                found = files.resolve(path[len(prefix):])  # url_for('static', ...)'s hashed names too
+                local = safe_join(folder, found[0]) if found else None
                 if local and Path(local).is_file():
                     mime = mimetypes.guess_type(local)[0] or "application/octet-stream"
                     return URLFetcherResponse(url, Path(local).read_bytes(), {"Content-Type": mime})

@@ -1,5 +1,5 @@
 """Response headers of the security baseline (DESIGN.md): a strict CSP and friends."""
-from flask import Flask, request
+from flask import Flask, current_app, request, session
 
 CSP = "; ".join(
     [
@@ -18,6 +18,8 @@ CSP = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["csrf_in_session"] = csrf_in_session
+
     @app.after_request
     def set_security_headers(response):
         headers = response.headers
@@ -31,9 +33,25 @@ def init_app(app: Flask) -> None:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # One URL serves the whole page and its htmx fragment: caches must keep them apart.
         response.vary.add("HX-Request")
-        if request.endpoint != "static":
-            headers.setdefault("Cache-Control", "no-store" if _is_private() else "no-cache")
+        if request.endpoint != "static":  # static files: ideaboard/assets.py
+            headers.setdefault("Cache-Control", _cache_control(response))
         return response
+
+
+def csrf_in_session() -> bool:
+    """Whether this visitor's session holds a CSRF token: they had one, or this page made one for a
+    form. Only then do base.html's head and htmx's headers carry it (a page without a form must
+    not start a session: it would set a cookie)."""
+    return current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in session
+
+
+def _cache_control(response) -> str:
+    """A signed-in person's pages are never stored; a page (HTML) may be kept by the browser only,
+    never by a shared cache, and is checked again before each use; other answers (open data, the
+    calendar feed) may be kept by any cache that checks again first."""
+    if _is_private():
+        return "no-store"
+    return "private, no-cache" if response.mimetype == "text/html" else "no-cache"
 
 
 def _is_private() -> bool:

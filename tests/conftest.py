@@ -292,7 +292,7 @@ class Auth:
     def __init__(self, client):
         self.client = client
 
-    def csrf_token(self, path: str = "/") -> str:
+    def csrf_token(self, path: str = "/unirse") -> str:  # a form page: its token is in the head
         html = self.client.get(path).get_data(as_text=True)
         match = CSRF_META.search(html)
         assert match, f"no CSRF token on {path}"

@@ -1,8 +1,12 @@
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import text
+from wtforms import ValidationError
 
 from ..accounts import safe_next_url
-from ..extensions import db
+from ..extensions import csrf, db
 from ..i18n import LANG_COOKIE
 from ..ideathons.services import past_ideathons, upcoming_ideathons
 from ..municipalities.map import map_context
@@ -22,8 +26,15 @@ def index():
 
 
 @bp.route("/idioma", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """Remember the chosen interface language for a year, then go back where the visitor was."""
+    """Remember the chosen interface language for a year, then go back where the visitor was.
+
+    Every page's footer has this form, and most pages have no other: it carries no CSRF token,
+    so that a page without a form needs no session (and sets no cookie). Instead it takes only
+    posts the browser says come from this site's own pages (or with a valid token, as before)."""
+    if not _from_this_site():
+        raise CSRFError(description="The language switch takes posts from this site's own pages only.")
     lang = request.form.get("lang")
     target = safe_next_url(request.form.get("next")) or url_for("home.index")
     response = redirect(target)
@@ -33,6 +44,22 @@ def set_language():
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+def _from_this_site() -> bool:
+    """The browser's word that this post comes from one of this site's pages (Fetch Metadata, else
+    the Origin every browser sends with a form post), or a valid CSRF token."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        return origin != "null" and urlsplit(origin).netloc == request.host
+    try:
+        validate_csrf(request.form.get("csrf_token"))
+    except ValidationError:
+        return False
+    return True
 
 
 @bp.route("/healthz")
