@@ -1,7 +1,7 @@
 """Spanish first: the locale comes from the visitor's choice, else the browser, else Spanish."""
 from flask import Flask, current_app, has_request_context, request
-
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
 
 from .extensions import babel
 
@@ -25,6 +25,34 @@ def select_locale() -> str:
     return locale_for(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def translations():
+    """The catalogue of this context's locale, as flask_babel.get_translations() finds it, kept for
+    the rest of the context: a board renders hundreds of messages, and each lookup through
+    Flask-Babel resolves the context, the domain and the locale's name again. Kept with the locale
+    and the domain it was found for, so a `force_locale` (a broadcast rendered once per language)
+    or another domain gets its own."""
+    app_context = _cv_app.get(None)
+    state = app_context.g.__dict__.get("_flask_babel") if app_context is not None else None
+    if state is None:
+        return get_translations()  # no context (a null catalogue), or the first lookup of this one
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    domain = getattr(state, "babel_domain", None)
+    kept = getattr(state, "ideaboard_translations", None)
+    if kept is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    found = get_translations()
+    state.ideaboard_translations = (locale, getattr(state, "babel_domain", None), found)
+    return found
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: get_locale().language
+    # The templates' _(), ngettext() and pgettext(): Flask-Babel's own, with the catalogue looked up once.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
