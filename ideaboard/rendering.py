@@ -1,0 +1,33 @@
+"""Template helpers that keep a page of hundreds of idea cards cheap to render."""
+from flask import Flask
+from flask.globals import _cv_app, _cv_request
+
+
+def remembered_url_for(url_for):
+    """`url_for` for templates that builds each distinct URL once per request (or app context):
+    a board repeats the same few (the icons' sprite, the vote forms' action) on every card.
+    Only what cannot change within a request is kept: the same endpoint and arguments give the
+    same URL; arguments that cannot be a key (a list of values) are simply built each time."""
+
+    def build(endpoint: str, **values) -> str:
+        context = _cv_request.get(None) or _cv_app.get(None)
+        if context is None:
+            return url_for(endpoint, **values)
+        try:
+            key = (endpoint, *sorted(values.items()))
+            hash(key)
+        except TypeError:
+            return url_for(endpoint, **values)
+        built = context.__dict__.setdefault("ideaboard_urls", {})
+        try:
+            return built[key]
+        except KeyError:
+            url = built[key] = url_for(endpoint, **values)
+            return url
+
+    return build
+
+
+def init_app(app: Flask) -> None:
+    """Last in create_app, so it wraps whatever `url_for` the templates were given."""
+    app.jinja_env.globals["url_for"] = remembered_url_for(app.jinja_env.globals["url_for"])
