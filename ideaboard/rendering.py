@@ -1,6 +1,7 @@
 """Template helpers that keep a page of hundreds of idea cards cheap to render."""
 from flask import Flask
 from flask.globals import _cv_app, _cv_request
+from markupsafe import Markup, escape
 
 
 def remembered_url_for(url_for):
@@ -28,6 +29,23 @@ def remembered_url_for(url_for):
     return build
 
 
+def svg_icon(url_for):
+    """The templates' icon(name, label=None) (`_macros.html` exports it): an icon of the SVG sprite,
+    decorative unless it has a label. A function rather than a macro, so that a board's hundreds of
+    icons cost a call each, not a macro's frame and a template import per card."""
+
+    def icon(name, label=None) -> Markup:
+        use = f'<use href="{escape(url_for("static", filename="img/icons.svg"))}#{escape(name)}"></use></svg>'
+        if label:
+            return Markup(f'<svg class="icon" role="img" aria-label="{escape(label)}">{use}')
+        return Markup(f'<svg class="icon" aria-hidden="true" focusable="false">{use}')
+
+    return icon
+
+
 def init_app(app: Flask) -> None:
     """Last in create_app, so it wraps whatever `url_for` the templates were given."""
-    app.jinja_env.globals["url_for"] = remembered_url_for(app.jinja_env.globals["url_for"])
+    url_for = app.jinja_env.globals["url_for"] = remembered_url_for(app.jinja_env.globals["url_for"])
+    # `_macros.html` exports it as icon; the idea card and list use it without importing it (an
+    # import per card costs more than the card's icons).
+    app.jinja_env.globals["svg_icon"] = app.jinja_env.globals["icon"] = svg_icon(url_for)

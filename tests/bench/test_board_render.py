@@ -241,7 +241,8 @@ class _Statements:
         self.n += 1
 
 
-_VOLATILE = re.compile(r'(name="csrf_token"[^>]*value="|<meta name="csrf-token" content="|data-ends=")[^"]*'
+_VOLATILE = re.compile(r'(name="csrf_token"[^>]*value="|<meta name="csrf-token" content="|"X-CSRFToken": "'
+                       r'|data-ends=")[^"]*'
                        r'|([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})')
 
 
