@@ -45,6 +45,12 @@ def translations():
     return found
 
 
+def gettext(string: str) -> str:
+    """Flask-Babel's gettext() of a message without variables, through the kept catalogue: for
+    Python code that runs once per idea on a board (an anonymous author's name)."""
+    return translations().ugettext(string)
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: get_locale().language

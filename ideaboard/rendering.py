@@ -14,17 +14,17 @@ def remembered_url_for(url_for):
         context = _cv_request.get(None) or _cv_app.get(None)
         if context is None:
             return url_for(endpoint, **values)
-        try:
-            key = (endpoint, *sorted(values.items()))
-            hash(key)
-        except TypeError:
-            return url_for(endpoint, **values)
-        built = context.__dict__.setdefault("ideaboard_urls", {})
+        built = context.__dict__.get("ideaboard_urls")
+        if built is None:
+            built = context.ideaboard_urls = {}
+        key = (endpoint, *values.items())  # a call site passes its arguments in one order
         try:
             return built[key]
         except KeyError:
             url = built[key] = url_for(endpoint, **values)
             return url
+        except TypeError:  # an argument that cannot be a key
+            return url_for(endpoint, **values)
 
     return build
 
