@@ -2,6 +2,8 @@
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .extensions import babel
 
@@ -9,6 +11,7 @@ LANG_COOKIE = "lang"
 # Numbers and dates as written where the app is used: Spanish of Guatemala writes Q1,500.50 (point for
 # decimals, comma for thousands), where plain "es" would write 1.500,5. Texts still come from "es".
 REGIONAL = {"es": "es_GT"}
+FORMATTED_KEPT = 5000  # messages without variables kept formatted, per catalogue
 
 
 def locale_for(language: str) -> str:
@@ -51,6 +54,36 @@ def gettext(string: str) -> str:
     return translations().ugettext(string)
 
 
+@pass_context
+def _template_gettext(context, string: str, **variables) -> str:
+    """The templates' _() and gettext(), as Jinja's i18n extension makes them with newstyle=True
+    (autoescaped results are Markup, always formatted with the variables, so "%%" is "%" either
+    way), called directly rather than through its alias and its wrapper. A message without
+    variables is formatted once per catalogue: a board repeats the same few on every card."""
+    catalogue = translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        text = catalogue.ugettext(string)
+        return (Markup(text) if autoescape else text) % variables
+    done = catalogue.__dict__.setdefault("ideaboard_formatted", {})
+    try:
+        return done[string, autoescape]
+    except KeyError:
+        text = catalogue.ugettext(string)
+        formatted = (Markup(text) if autoescape else text) % variables
+        if len(done) < FORMATTED_KEPT:  # the templates' messages are literals; a bound all the same
+            done[string, autoescape] = formatted
+        return formatted
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    """The templates' ngettext(), as Jinja's newstyle ngettext (num is a variable too)."""
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: get_locale().language
@@ -62,3 +95,4 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
