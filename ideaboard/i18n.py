@@ -1,7 +1,9 @@
 """Spanish first: the locale comes from the visitor's choice, else the browser, else Spanish."""
 from flask import Flask, current_app, has_request_context, request
-
-from flask_babel import get_locale
+from flask.globals import _cv_app
+from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from .extensions import babel
 
@@ -9,6 +11,7 @@ LANG_COOKIE = "lang"
 # Numbers and dates as written where the app is used: Spanish of Guatemala writes Q1,500.50 (point for
 # decimals, comma for thousands), where plain "es" would write 1.500,5. Texts still come from "es".
 REGIONAL = {"es": "es_GT"}
+FORMATTED_KEPT = 5000  # messages without variables kept formatted, per catalogue
 
 
 def locale_for(language: str) -> str:
@@ -25,6 +28,71 @@ def select_locale() -> str:
     return locale_for(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
+def translations():
+    """The catalogue of this context's locale, as flask_babel.get_translations() finds it, kept for
+    the rest of the context: a board renders hundreds of messages, and each lookup through
+    Flask-Babel resolves the context, the domain and the locale's name again. Kept with the locale
+    and the domain it was found for, so a `force_locale` (a broadcast rendered once per language)
+    or another domain gets its own."""
+    app_context = _cv_app.get(None)
+    state = app_context.g.__dict__.get("_flask_babel") if app_context is not None else None
+    if state is None:
+        return get_translations()  # no context (a null catalogue), or the first lookup of this one
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    domain = getattr(state, "babel_domain", None)
+    kept = getattr(state, "ideaboard_translations", None)
+    if kept is not None and kept[0] is locale and kept[1] is domain:
+        return kept[2]
+    found = get_translations()
+    state.ideaboard_translations = (locale, getattr(state, "babel_domain", None), found)
+    return found
+
+
+def gettext(string: str) -> str:
+    """Flask-Babel's gettext() of a message without variables, through the kept catalogue: for
+    Python code that runs once per idea on a board (an anonymous author's name)."""
+    return translations().ugettext(string)
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables) -> str:
+    """The templates' _() and gettext(), as Jinja's i18n extension makes them with newstyle=True
+    (autoescaped results are Markup, always formatted with the variables, so "%%" is "%" either
+    way), called directly rather than through its alias and its wrapper. A message without
+    variables is formatted once per catalogue: a board repeats the same few on every card."""
+    catalogue = translations()
+    autoescape = context.eval_ctx.autoescape
+    if variables:
+        text = catalogue.ugettext(string)
+        return (Markup(text) if autoescape else text) % variables
+    done = catalogue.__dict__.setdefault("ideaboard_formatted", {})
+    try:
+        return done[string, autoescape]
+    except KeyError:
+        text = catalogue.ugettext(string)
+        formatted = (Markup(text) if autoescape else text) % variables
+        if len(done) < FORMATTED_KEPT:  # the templates' messages are literals; a bound all the same
+            done[string, autoescape] = formatted
+        return formatted
+
+
+@pass_context
+def _template_ngettext(context, singular: str, plural: str, num: int, **variables) -> str:
+    """The templates' ngettext(), as Jinja's newstyle ngettext (num is a variable too)."""
+    variables.setdefault("num", num)
+    text = translations().ungettext(singular, plural, num)
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: get_locale().language
+    # The templates' _(), ngettext() and pgettext(): Flask-Babel's own, with the catalogue looked up once.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+    )
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)

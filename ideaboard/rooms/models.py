@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..database import utcnow
 from ..extensions import db
+from ..i18n import gettext as _
 
 
 def new_participant_token() -> str:
@@ -34,7 +35,7 @@ class Participant(db.Model):
 
     @property
     def display_name(self) -> str:
-        return self.nickname or str(_l("Anónimo"))
+        return self.nickname or _("Anónimo")
 
 
 class AgeBand(enum.StrEnum):

@@ -143,16 +143,31 @@ def _viewer(ideathon: Ideathon):
 
 def board_context(ideathon: Ideathon, participant, staff: bool = False, page: bool = True) -> dict:
     """What the board shows this viewer: per viewer (my ideas, my dots), never broadcast.
-    `page`: a whole page, whose forms also work without JavaScript (they carry the CSRF token)."""
+    `page`: a whole page, whose forms also work without JavaScript (they carry the CSRF token).
+
+    Each thing is read once: the counts (only when the cards and the ranking show them, from the
+    voting phase on) serve the cards and the ranking, the ideas already read serve the ranking
+    when this viewer sees every visible idea, and my dots serve the cards and my dots left."""
+    ideas = visible_ideas_by_theme(ideathon, participant, staff=staff)
+    voted = ideathon.phase in ("voting", "closed") and ideathon.counts_visible
+    counts = vote_counts(ideathon) if voted else {}
+    mine_votes = my_votes(participant)
+    if not voted:
+        ranked = []
+    elif ideathon.ideas_are_private and not staff:  # the ranking is everyone's, not only mine
+        ranked = ranking(ideathon, counts=counts)
+    else:
+        ranked = ranking(ideathon, counts=counts, ideas=[idea for column in ideas.values() for idea in column
+                                                         if idea.is_visible])
     return {
         "ideathon": ideathon,
-        "ideas": visible_ideas_by_theme(ideathon, participant, staff=staff),
+        "ideas": ideas,
         "mine": idea_ids_of(participant),
         "present": presence.local_count(ideathon.id),
-        "counts": vote_counts(ideathon) if ideathon.counts_visible else {},
-        "ranked": ranking(ideathon) if ideathon.counts_visible else [],
-        "my_votes": my_votes(participant),
-        "dots_left": dots_left(ideathon, participant),
+        "counts": counts,
+        "ranked": ranked,
+        "my_votes": mine_votes,
+        "dots_left": dots_left(ideathon, participant, mine_votes),
         "participant": participant,
         "server_now": utcnow(),
         # Only pages and responses rendered for this viewer carry their CSRF token (for forms

@@ -279,12 +279,15 @@ def vote_counts(ideathon: Ideathon, idea_ids=None) -> dict[int, int]:
     return counts
 
 
-def ranking(ideathon: Ideathon, limit: int = 10, counts: dict[int, int] | None = None) -> list[tuple[Idea, int]]:
-    """The most voted visible ideas, best first (ties: older first). `counts`: if already read."""
+def ranking(ideathon: Ideathon, limit: int = 10, counts: dict[int, int] | None = None,
+            ideas: list[Idea] | None = None) -> list[tuple[Idea, int]]:
+    """The most voted visible ideas, best first (ties: older first). `counts`: if already read;
+    `ideas`: the room's visible ideas, if already read (all of them: the ranking is the room's)."""
     counts = vote_counts(ideathon) if counts is None else counts
-    ideas = db.session.scalars(
-        sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE)
-    ).all()
+    if ideas is None:
+        ideas = db.session.scalars(
+            sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE)
+        ).all()
     ranked = sorted(ideas, key=lambda idea: (-counts.get(idea.id, 0), idea.id))
     return [(idea, counts.get(idea.id, 0)) for idea in ranked[:limit]]
 
