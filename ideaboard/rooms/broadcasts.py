@@ -76,7 +76,8 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     sees it. The few whose lists differ get theirs first on their own channel with the same
     sequence number, so that theirs is the one they apply: authors of ideas the room does not see
     (waiting for review, or silent brainstorming; one small render each) and the moderators, whose
-    screens also re-fetch their live lists (a screen or two). My dots on a card stay on the phone."""
+    screens also re-fetch their live lists after a new phase or new lists (a screen or two). My dots
+    on a card stay on the phone."""
     context = {"ideathon": ideathon, "server_now": utcnow()}
     if phase or ideas:
         from ..votes.services import count_votes, ranking, vote_counts
@@ -97,4 +98,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
             publish(ideathon.id, "change", template, {"seq": seq}, audiences=(f"p{participant.id}",),
                     ideas=visible_ideas_by_theme(ideathon, participant, staff=False), **context)
         context["ideas"] = visible_ideas_by_theme(ideathon, None, staff=False)
+    elif phase:  # the moderators' live lists show what the phase allows (counts, buttons): re-fetched
+        publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",), **context)
     publish(ideathon.id, "change", template, {"seq": seq}, **context)
