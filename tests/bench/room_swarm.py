@@ -54,6 +54,8 @@ class RoomSwarm(Swarm):
             html = await r.text()
             if r.status != 200:
                 raise RuntimeError(f"board {r.status}")
+        if self.config.get("buttons") and 'class="vote-form"' not in html:
+            raise RuntimeError("board without its vote buttons")  # the phase shows them when voting starts
         self.seq[i] = int(BOARD_SEQ.search(html).group(1))
         self.csrf[i] = CSRF_META.search(html).group(1)
 

@@ -43,7 +43,9 @@ TARGET = 1.0  # every phone shows the change within 1 s of the tap (at 1,000 pho
 SHOWS = {
     "timer-start": r'id="timer" class="timer" data-ends=',
     "timer-stop": r'id="timer" class="timer"></p>',
-    "voting": r'data-phase="voting"[\s\S]*data-dots-left="3"[\s\S]*class="vote-form"',
+    # The vote buttons are on every card from its first render (the phase shows them, in CSS): the
+    # banner and the dots left are what the phone must take in.
+    "voting": r'data-phase="voting"[\s\S]*data-dots-left="3"[\s\S]*le quedan 3 puntos',
     "closed": r'data-phase="closed"[\s\S]*class="exit-survey__link"',
 }
 
@@ -104,7 +106,8 @@ def test_room_changes(phones, app, migrated, open_room, stack, pinned_driver, tm
     moderator = Moderator(server.url, room)
 
     swarm = Swarm({"servers": [server.url], "clients": phones, "mode": "app", "room": room.id, "code": room.room_code,
-                   "client": "raw", "nonce": uuid.uuid4().hex[:6], "concurrency": 32, "max_seconds": 1800},
+                   "client": "raw", "nonce": uuid.uuid4().hex[:6], "concurrency": 32, "max_seconds": 1800,
+                   "buttons": True},
                   tmp_path, "swarm-room", script="room_swarm.py")
     stack.callback(swarm.stop)
     ready = swarm.wait_ready(timeout=120 + phones * 0.3)
