@@ -50,19 +50,24 @@ def app_config(database_url: str, **extra) -> dict:
     }
 
 
+def build_schema():
+    """The schema from the real migrations (PostgreSQL's emptied first), and the municipalities."""
+    from flask_migrate import upgrade
+
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    upgrade()
+    load_municipalities()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_url, tmp_path_factory):
     """Build the schema once with the real migrations, and load the municipalities."""
-    from flask_migrate import upgrade
-
     app = create_app(app_config(database_url))
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade()
-        load_municipalities()
+        build_schema()
         db.session.remove()
         db.engine.dispose()
     return database_url

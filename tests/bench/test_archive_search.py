@@ -55,8 +55,8 @@ from ideaboard.extensions import db
 from ideaboard.ideathons.models import Ideathon, Theme
 from ideaboard.ideathons.services import ideathons_of
 from ideaboard.municipalities.models import Municipality
-from ideaboard.municipalities.services import get_by_code, load_municipalities
-from tests.conftest import app_config
+from ideaboard.municipalities.services import get_by_code
+from tests.conftest import app_config, build_schema
 
 from .harness import machine_cpu, summarise
 
@@ -346,8 +346,6 @@ class Archive:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def archive(request, tmp_path_factory):
     """The schema by the real migrations, the municipalities, and the archive: once per database."""
-    from flask_migrate import upgrade
-
     if request.param == "postgresql":
         url = os.environ.get("DATABASE_URL", "")
         if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
@@ -358,12 +356,7 @@ def archive(request, tmp_path_factory):
     app = create_app(app_config(url, ENV_NAME="production", SECRET_KEY="bench-secret-key"))
     started = time.perf_counter()
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade()
-        load_municipalities()
+        build_schema()
         schema_seconds = time.perf_counter() - started
         made = build_archive(PROPOSALS)
         build_seconds = time.perf_counter() - started

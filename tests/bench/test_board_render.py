@@ -55,11 +55,11 @@ from ideaboard.ideas.models import Idea
 from ideaboard.ideathons.models import Ideathon
 from ideaboard.ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
 from ideaboard.ideathons.themes import default_themes
-from ideaboard.municipalities.services import get_by_code, load_municipalities
+from ideaboard.municipalities.services import get_by_code
 from ideaboard.rooms.models import Participant
 from ideaboard.rooms.services import change_phase, open_room
 from ideaboard.votes.models import PaperTally, Vote
-from tests.conftest import Auth, app_config
+from tests.conftest import Auth, app_config, build_schema
 
 from .harness import percentile
 
@@ -95,7 +95,6 @@ def _database_url(kind: str, tmp_path_factory) -> str:
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def room(request, tmp_path_factory):
     """A room of IDEAS ideas over 11 themes, its viewer's client, and the app: once per database."""
-    from flask_migrate import upgrade
 
     url = _database_url(request.param, tmp_path_factory)
     app = create_app(app_config(url, ENV_NAME="production", SECRET_KEY="bench-secret-key"))
@@ -106,12 +105,7 @@ def room(request, tmp_path_factory):
                                       text="Reparar la tubería de agua potable de la aldea")
 
     with app.app_context():
-        if db.engine.dialect.name == "postgresql":
-            with db.engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-        upgrade()
-        load_municipalities()
+        build_schema()
         coordinator = create_user(email="coordinacion@example.org", name="Coordinación", role=Role.COORDINATOR,
                                   password="contraseña-de-banco", municipality=None)
         ideathon = create_ideathon(IdeathonPlan(
