@@ -23,7 +23,7 @@ from ideaboard.ideas.services import post_idea
 from ideaboard.ideathons.themes import default_themes
 from ideaboard.rooms.services import join_room, update_settings
 
-from .conftest import PROJECT_ROOT, check_page, log_in, wait_live
+from .conftest import PROJECT_ROOT, SCREENSHOTS, check_page, log_in, wait_live
 from .test_voting import forget_refusal
 from .test_live_room import LIVE, cards, clear_presence, expect_theme_shown, idea_box, join_by_qr, post_form
 
@@ -175,6 +175,7 @@ def test_voting_seen_mid_scroll_buttons_say_why_and_the_survey_comes_into_view(a
     expect(page.locator("#status-bar")).to_have_class(re.compile(r"\bis-new\b"))
     in_viewport(page, "#dots-left")
     expect(page.locator("#room-news")).to_contain_text("Votación", timeout=5_000)
+    page.screenshot(path=str(SCREENSHOTS / "phone-voting-mid-scroll-viewport.png"), caret="initial")
 
     # A dot on an idea: its button is then disabled, with the reason written beside it; focus stays
     # on that idea (the button to take the dot back); the vote is said aloud.
@@ -223,6 +224,7 @@ def test_voting_seen_mid_scroll_buttons_say_why_and_the_survey_comes_into_view(a
     in_viewport(page, "#exit-survey")
     in_viewport(page, "#room-phase")
     expect(page.locator("#status-bar")).to_have_class(re.compile(r"\bis-new\b"))
+    page.screenshot(path=str(SCREENSHOTS / "phone-closed-mid-scroll-viewport.png"), caret="initial")
     check_page(page, "phone-closed")
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, "closed")
