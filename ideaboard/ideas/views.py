@@ -32,13 +32,12 @@ def post(ideathon_id: int):
         idea, _created = post_idea(ideathon, participant, theme_id=form.theme_id.data,
                                    text=form.text.data, client_id=form.client_id.data)
     except IdeaError as error:
+        theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if not request.headers.get("HX-Request"):
-            flash(str(error), "error")
-            return redirect(_board_url(ideathon, form.theme_id.data if str(form.theme_id.data).isdigit() else None))
+            return _refused_page(ideathon, participant, form, theme, error)
         if error.status != 422:
             abort(error.status, description=str(error))
         form.text.errors = [str(error)]
-        theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if theme is None:
             abort(422, description=str(error))
         return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), 422
@@ -49,6 +48,20 @@ def post(ideathon_id: int):
     html = render_template("ideas/_posted.html", ideathon=ideathon, theme=idea.theme, form=fresh, idea=idea,
                            theme_counts={idea.theme_id: count_visible(idea.theme_id)}, mine={idea.id})
     return html, 200, {"X-Idea-Id": str(idea.id)}
+
+
+def _refused_page(ideathon, participant, form, theme, error: IdeaError):
+    """Without JavaScript, a refused post comes back as the board with the message in the form that
+    was refused, what was typed kept (the form's action ends in #post-N: the page opens there)."""
+    if theme is None or error.status != 422:  # a closed phase or a muted author: the page says it at its top
+        flash(str(error), "error")
+        return redirect(_board_url(ideathon))
+    from ..rooms.views import board_context
+
+    forms = {t.id: IdeaForm.blank(t.id) for t in ideathon.themes}
+    form.text.errors = [str(error)]
+    forms[theme.id] = form
+    return render_template("rooms/board.html", forms=forms, **board_context(ideathon, participant)), error.status
 
 
 @bp.route("/<int:idea_id>/editar", methods=["GET", "POST"])

@@ -18,7 +18,12 @@
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - "moderation" messages (moderators only) carry the rows of the console's live list.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
-     phone's clock from the moment it arrived, so a wrong clock does not matter. */
+     phone's clock from the moment it arrived, so a wrong clock does not matter.
+   - The phone (data-participant): a new phase lights up the sticky status bar and is said aloud
+     (#room-news, polite), as are a vote (a [data-say] line of its answer) and, in one summary every
+     few seconds, the ideas others posted. Vote buttons are disabled, with their reason, when my
+     dots are used up or the idea holds the most I may put on it. Focus stays where the action was.
+     The theme grid is one Tab stop (arrow keys move in it). */
 (function () {
   "use strict";
 
@@ -58,6 +63,7 @@
     if (dots) { votes.insertBefore(dots.cloneNode(true), castForm); }
     if (withdraw) { votes.appendChild(withdraw.cloneNode(true)); }
     card.classList.add("has-my-dots");
+    card.setAttribute("data-dots", current.getAttribute("data-dots") || "1");
   }
 
   function markMine() {
@@ -66,19 +72,57 @@
     });
   }
 
-  function upsert(html) {
+  // Said aloud through one polite live region that stays in the page (a replaced one says nothing).
+  var news = document.getElementById("room-news");
+  function announce(text) {
+    if (!news || !text) { return; }
+    news.textContent = "";
+    setTimeout(function () { news.textContent = text.replace(/\s+/g, " ").trim(); }, 50);
+  }
+  function textOf(id) {
+    var element = document.getElementById(id);
+    return element ? element.textContent : "";
+  }
+
+  // Ideas others posted: one summary every few seconds, not one announcement per idea.
+  var fresh = 0;
+  var freshTimer = null;
+  function countFresh(content) {
+    content.querySelectorAll(".idea[data-idea]").forEach(function (card) {
+      if (!document.getElementById(card.id) && !mine.has(card.getAttribute("data-idea"))) { fresh += 1; }
+    });
+    if (!fresh || freshTimer) { return; }
+    freshTimer = setTimeout(function () {
+      var text = board.getAttribute(fresh === 1 ? "data-news-1" : "data-news-n") || "";
+      announce(text.replace("#", String(fresh)));
+      fresh = 0;
+      freshTimer = null;
+    }, 4000);
+  }
+
+  function upsert(html, fromRoom) {
     var template = document.createElement("template");
     template.innerHTML = html;
     template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
+    if (fromRoom && participant) { countFresh(template.content); }
+    var said = [];
+    var phase = document.getElementById("room-phase");
+    var phaseBefore = phase && phase.getAttribute("data-phase");
     Array.prototype.slice.call(template.content.children).forEach(function (element) {
       if (!participant && element.hasAttribute("data-participants-only")) { return; }
+      if (element.hasAttribute("data-say")) { said.push(element.textContent); return; }
+      if (element.id === "vote-message" && element.textContent.trim()) { said.push(element.textContent); }
       var current = element.id ? document.getElementById(element.id) : null;
       if (element.hasAttribute("data-remove")) {
         if (current) { current.remove(); }
         return;
       }
       if (current) {
+        var focused = document.activeElement;
+        var had = focused && focused !== document.body && current.contains(focused);
+        var withdrawing = had && Boolean(focused.closest(".vote-form--withdraw"));
         htmx.swap(current, element.outerHTML, { swapStyle: "outerHTML" });
+        if (had) { keepFocus(document.getElementById(element.id), focused === current, withdrawing); }
         return;
       }
       var into = element.getAttribute("data-into");
@@ -89,6 +133,83 @@
     });
     markMine();
     startTimer();
+    phase = document.getElementById("room-phase");
+    if (phase && phaseBefore && phase.getAttribute("data-phase") !== phaseBefore) { newPhase(); }
+    else if (said.length) { announce(said.join(" ") + " " + textOf("dots-left")); }
+    voteButtons();
+    scrollableColumns();
+  }
+
+  // A live update replaced what had focus (my idea, its button): focus goes to its new version.
+  function keepFocus(replaced, itself, withdrawing) {
+    if (!replaced) { return; }
+    var back = withdrawing && replaced.querySelector(".vote-form--withdraw button");
+    if (back) { back.focus(); return; }
+    if (!itself && replaced.classList.contains("idea")) { focusIn(replaced); return; }
+    replaced.setAttribute("tabindex", "-1");
+    replaced.focus();
+  }
+
+  // A new phase, seen where the person is looking: the sticky status bar lights up, and says it.
+  function newPhase() {
+    var bar = document.getElementById("status-bar");
+    if (bar) {
+      bar.classList.remove("is-new");
+      void bar.offsetWidth;  // restart the animation
+      bar.classList.add("is-new");
+    }
+    announce(textOf("room-phase") + " " + textOf("dots-left") + " " + textOf("exit-survey"));
+  }
+
+  // My vote buttons say why they cannot be pressed: no dots left, the idea holds the most I may put
+  // on it, or it is my own in a room that does not vote for one's own (#dots-left carries the rules).
+  function voteButtons() {
+    var left = document.getElementById("dots-left");
+    if (!participant || !left) { return; }
+    var dots = Number(left.getAttribute("data-dots-left"));
+    var perIdea = Number(left.getAttribute("data-per-idea")) || 1;
+    var noSelf = left.hasAttribute("data-no-self");
+    board.querySelectorAll(".idea[data-idea]").forEach(function (card) {
+      var form = card.querySelector(".vote-form:not(.vote-form--withdraw)");
+      if (!form) { return; }
+      var button = form.querySelector("button");
+      var why = Number(card.getAttribute("data-dots") || 0) >= perIdea ? "full"
+        : dots === 0 ? "none" : noSelf && card.classList.contains("is-mine") ? "own" : "";
+      var reason = card.querySelector(".vote-why");
+      var hadFocus = button === document.activeElement;
+      button.disabled = Boolean(why);
+      if (!why) {
+        if (reason) { reason.remove(); }
+        return;
+      }
+      if (!reason) {
+        reason = document.createElement("span");
+        reason.className = "vote-why";
+        form.insertAdjacentElement("afterend", reason);
+      }
+      reason.textContent = board.getAttribute("data-why-" + why);
+      if (hadFocus) { focusIn(card); }
+    });
+  }
+
+  // The columns scroll sideways on a phone: focusable themselves only when nothing in them is.
+  function scrollableColumns() {
+    var columns = board.querySelector(".columns");
+    if (!columns) { return; }
+    var inside = Array.prototype.some.call(columns.querySelectorAll("a[href], button:not([disabled]), textarea"),
+      function (element) { return element.getClientRects().length > 0; });
+    if (inside) { columns.removeAttribute("tabindex"); } else { columns.setAttribute("tabindex", "0"); }
+  }
+
+  // After my vote, focus stays on the idea: its button, else the one to take a dot back, else the card.
+  function focusIn(card) {
+    var target = card.querySelector(".vote-form:not(.vote-form--withdraw) button:not([disabled])")
+      || card.querySelector(".vote-form--withdraw button");
+    if (!target) {
+      target = card;
+      card.setAttribute("tabindex", "-1");
+    }
+    target.focus({ preventScroll: false });
   }
 
   function startTimer() {
@@ -115,7 +236,7 @@
     if (message.seq <= seq) { return; }
     if (message.seq !== seq + 1) { resync(); return; }
     seq = message.seq;
-    upsert(message.html);
+    upsert(message.html, true);
     if (message.resync) { resync(); }
   }
 
@@ -222,8 +343,73 @@
     form.tries = 0;
     unsent.delete(form);
     if (socket.connected && unsent.size === 0) { showBanner(false); }
+    var focused = document.activeElement;
+    var lost = !focused || focused === document.body || form.contains(focused);
     upsert(xhr.responseText);
     if (xhr.status === 200 && form.hasAttribute("data-reset")) { form.reset(); }
+    if (lost) { focusAfter(form, id, xhr.status); }
+  }
+
+  // Where focus goes after my action: my new idea, the refused idea box (with its message), or
+  // the idea I voted on. Never the top of the page.
+  function focusAfter(form, ideaId, status) {
+    var card;
+    if (form.classList.contains("post-form")) {
+      if (status === 200 && ideaId && (card = document.getElementById("idea-" + ideaId))) {
+        card.setAttribute("tabindex", "-1");
+        card.focus();
+        return;
+      }
+      var box = document.getElementById(form.id + "-text");
+      if (box) { box.focus(); }
+      return;
+    }
+    var idea = form.querySelector("[name=idea_id]");
+    card = idea && document.getElementById("idea-" + idea.value);
+    if (!card) { return; }
+    if (form.classList.contains("vote-form--withdraw")) {
+      var back = card.querySelector(".vote-form--withdraw button");
+      if (back) { back.focus(); return; }
+    }
+    focusIn(card);
+  }
+
+  // The theme grid is one Tab stop: the theme in view; arrow keys move between themes.
+  var themes = document.getElementById("themes");
+  var tiles = themes ? Array.prototype.slice.call(themes.querySelectorAll("a")) : [];
+  function currentTile(index) {
+    tiles.forEach(function (tile, i) {
+      tile.setAttribute("tabindex", i === index ? "0" : "-1");
+      if (i === index) { tile.setAttribute("aria-current", "true"); } else { tile.removeAttribute("aria-current"); }
+    });
+  }
+  if (tiles.length) {
+    currentTile(0);
+    themes.addEventListener("keydown", function (event) {
+      var at = tiles.indexOf(document.activeElement);
+      var step = { ArrowRight: 1, ArrowDown: 1, ArrowLeft: -1, ArrowUp: -1 }[event.key];
+      if (at < 0 || !step) { return; }
+      event.preventDefault();
+      var next = (at + step + tiles.length) % tiles.length;
+      currentTile(next);
+      tiles[next].focus();
+    });
+  }
+  if (tiles.length && "IntersectionObserver" in window) {
+    // The theme whose column is on screen is the grid's current one.
+    var columnsBox = board.querySelector(".columns");
+    var seen = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.intersectionRatio < 0.6) { return; }
+        var index = tiles.findIndex(function (tile) { return tile.getAttribute("href") === "#" + entry.target.id; });
+        if (index >= 0 && tiles[index] !== document.activeElement) { currentTile(index); }
+      });
+    }, { root: columnsBox, threshold: 0.6 });
+    board.querySelectorAll(".column").forEach(function (column) { seen.observe(column); });
+    // The status bar offers "Temas" only while the grid is out of view.
+    new IntersectionObserver(function (entries) {
+      board.classList.toggle("themes-in-view", entries[0].intersectionRatio >= 0.5);
+    }, { threshold: [0, 0.5, 1] }).observe(themes);
   }
   document.body.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt;
@@ -231,6 +417,8 @@
   });
 
   startTimer();
+  voteButtons();
+  scrollableColumns();
 
   // The visible character count of each idea box.
   document.body.addEventListener("input", function (event) {

@@ -153,7 +153,7 @@ def watch_console(page) -> list[str]:
         if message.type != "error":
             return
         where = (message.location or {}).get("url", "")
-        if FAILED_LOAD.match(message.text) and where in documents:
+        if FAILED_LOAD.match(message.text) and where.split("#")[0] in documents:  # (a form's action#fragment)
             return
         errors.append(f"console error on {page.url}: {message.text}" + (f" ({where})" if where else ""))
 

@@ -3,7 +3,7 @@ timer, phases, join cards, ideas written on paper) while phones and the projecto
 
 - The countdown and every phase change reach the phones without a reload.
 - A phone says what it can do now ("Votación: le quedan 2 puntos"); its dots run out, and a
-  vote the rules do not allow is refused with a clear message and changes nothing.
+  vote the rules do not allow cannot be pressed: the button is disabled and says why.
 - With hidden counts, not one count reaches a phone or the projector (not in the page, not
   over the socket) until the room closes; then the counts and the ranking appear.
 - axe (check_page) on the phone's voting screen, the console, the projector and the cards.
@@ -230,19 +230,14 @@ def test_moderator_runs_a_room_from_ideas_to_voting_to_closed(app, open_room, ne
         expect(phone_a.locator("#dots-left")).to_have_text(dots_left_text(3 - n) if n < 3 else ALL_USED)
     check_page(phone_a, "voting-phone-all-used")
 
-    # A fourth dot (on the last idea, far down the list) is refused with that message, shown where
-    # the phone is looking; nothing changes.
-    before = len(phone_a.console_errors)
-    vote(phone_a, IDEAS_B[0], status=409)
-    expect(phone_a.locator("#vote-message")).to_have_text(ALL_USED)
-    expect(phone_a.locator("#vote-message")).to_be_in_viewport()  # seen where the button was pressed
+    # No dot left: the last idea's button (far down the list) is disabled and says why, beside it;
+    # nothing to tap, no refusal to read.
+    expect(vote_button(phone_a, IDEAS_B[0])).to_be_disabled()
+    expect(cards(phone_a, IDEAS_B[0]).locator(".vote-why")).to_have_text("No le quedan puntos")
+    expect(phone_a.locator("#vote-message")).to_be_empty()
     expect(phone_a.locator("#dots-left")).to_have_text(ALL_USED)
     expect(cards(phone_a, IDEAS_B[0]).locator(".my-dots")).to_have_count(0)
-    forget_refusal(phone_a, before, "/votos", 409)
-    check_page(phone_a, "voting-phone-refused")
-    # What the phone shows at that moment (caret="initial": see conftest.screenshot).
-    phone_a.screenshot(path=str(ARTIFACTS / "screenshots" / "voting-phone-refused-viewport-phone.png"),
-                       caret="initial")
+    check_page(phone_a, "voting-phone-no-dots")
     ana = my_participant(room, "Ana")
     assert db.session.scalar(sa.select(sa.func.count(Vote.id)).where(Vote.participant_id == ana.id)) == 3
 
