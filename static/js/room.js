@@ -17,6 +17,7 @@
      reconnect, or after a backoff with jitter (at least its Retry-After) if the socket stayed up.
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - "moderation" messages (moderators only) carry the rows of the console's live list.
+   - "screen" messages (projectors only) carry the projector's join panel after a room change.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
      phone's clock from the moment it arrived, so a wrong clock does not matter. */
 (function () {
@@ -66,7 +67,55 @@
     });
   }
 
+  // A form being used is never replaced: an open action box (details[data-keep-open], with what is
+  // typed in it and the focus) and the ideas ticked for a merge ([data-keep-checked]) survive
+  // every swap, a re-fetch or a live update. The box is taken out before the swap (htmx cleans up
+  // a copy left in its place) and put back in place of its fresh namesake, if the row still has
+  // one (an idea hidden meanwhile has no "Ocultar" any more).
+  function setAside() {
+    var focused = document.activeElement;
+    var kept = [];
+    document.querySelectorAll("details[data-keep-open][open][id]").forEach(function (box) {
+      var selection = focused && box.contains(focused) && "selectionStart" in focused
+        ? [focused.selectionStart, focused.selectionEnd] : null;
+      kept.push({ box: box, focused: box.contains(focused) ? focused : null, selection: selection });
+      box.replaceWith(box.cloneNode(true));
+    });
+    var checked = [];
+    document.querySelectorAll("[data-keep-checked]:checked[id]").forEach(function (box) { checked.push(box.id); });
+    return { kept: kept, checked: checked };
+  }
+
+  function putBack(aside) {
+    aside.kept.forEach(function (item) {
+      var fresh = document.getElementById(item.box.id);
+      if (!fresh || fresh === item.box) { return; }
+      fresh.replaceWith(item.box);
+      if (item.focused) {
+        item.focused.focus({ preventScroll: true });
+        if (item.selection) {
+          try { item.focused.setSelectionRange(item.selection[0], item.selection[1]); } catch (e) { /* not text */ }
+        }
+      }
+    });
+    aside.checked.forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) { box.checked = true; }
+    });
+  }
+
   function upsert(html) {
+    var aside = setAside();
+    try {
+      swapIn(html);
+    } finally {
+      putBack(aside);
+    }
+    markMine();
+    startTimer();
+  }
+
+  function swapIn(html) {
     var template = document.createElement("template");
     template.innerHTML = html;
     template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
@@ -87,8 +136,6 @@
         htmx.swap(container, element.outerHTML, { swapStyle: element.getAttribute("data-at") || "beforeend" });
       }
     });
-    markMine();
-    startTimer();
   }
 
   function startTimer() {
@@ -181,6 +228,7 @@
   socket.on("presence", function (message) { upsert(message.html); });
   socket.on("votes", function (message) { upsert(message.html); });
   socket.on("moderation", function (message) { upsert(message.html); });
+  socket.on("screen", function (message) { upsert(message.html); });  // the projector's own part
 
   function keepUnsent(form, delay) {
     unsent.add(form);
@@ -221,6 +269,9 @@
     if (id) { mine.add(id); }
     form.tries = 0;
     unsent.delete(form);
+    // Done: its action box closes (and is no longer kept through the swap that follows).
+    var box = xhr.status === 200 && form.closest ? form.closest("details[data-keep-open]") : null;
+    if (box) { box.open = false; }
     if (socket.connected && unsent.size === 0) { showBanner(false); }
     upsert(xhr.responseText);
     if (xhr.status === 200 && form.hasAttribute("data-reset")) { form.reset(); }
