@@ -153,6 +153,9 @@ class Presence:
             rooms |= {room for room, seen in self.last_seen.items() if seen} | set(self.last_sent)
             self._last_heartbeat = now
             self.written = {key: at for key, at in self.written.items() if now - at < ACTIVE_WINDOW}
+            for seen in self.last_seen.values():  # forget who went quiet (with Redis too)
+                for participant_id in [p for p, at in seen.items() if now - at >= ACTIVE_WINDOW]:
+                    del seen[participant_id]
         if redis is not None:
             self._write(redis, set(self.pending))
         else:
