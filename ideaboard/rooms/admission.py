@@ -48,7 +48,7 @@ def _seen(participant: Participant | None) -> Participant | None:
     if participant is not None:
         from .presence import presence
 
-        presence.seen(participant.ideathon_id, participant.id)
+        presence.seen(participant.ideathon_id, participant.id, participant.ideathon.room_code)
     return participant
 
 

@@ -51,7 +51,7 @@ def on_connect(auth=None):
         join_room(channel(room, lang, "staff"))
     else:  # ... and its own part (rooms/_join_panel.html)
         join_room(channel(room, lang, "screen"))
-    presence.joined(request.sid, room, participant.id if participant else None)
+    presence.joined(request.sid, room, participant.id if participant else None, ideathon.room_code)
     _ensure_flusher()
 
 

@@ -49,11 +49,24 @@ class Presence:
         self.written: dict[tuple[int, int], float] = {}  # (room, participant) -> last Redis write
         self.dirty: set[int] = set()
         self.last_sent: dict[int, int] = {}
+        self.codes: dict[int, str] = {}  # room -> its code when last seen here
         self._last_heartbeat = 0.0
+
+    def _same_room(self, room: int, code: str | None) -> None:
+        """A room id seen with another code is another room (a database restored, or emptied
+        between tests while this process lives on): what was known of it here is forgotten."""
+        if not code:
+            return
+        if self.codes.get(room, code) != code:
+            self.last_seen.pop(room, None)
+            self.pending.pop(room, None)
+            self.dirty.add(room)
+        self.codes[room] = code
 
     # --- What this process sees ----------------------------------------------------------------
 
-    def joined(self, sid: str, room: int, participant_id: int | None) -> None:
+    def joined(self, sid: str, room: int, participant_id: int | None, code: str | None = None) -> None:
+        self._same_room(room, code)
         self.sockets[sid] = (room, participant_id)
         if participant_id is not None:
             if not self._is_active(room, participant_id):
@@ -72,8 +85,9 @@ class Presence:
         # Still in the hall for a while (a locked screen, a weak signal): seen now.
         self._note(room, participant_id, force=True)
 
-    def seen(self, room: int, participant_id: int) -> None:
+    def seen(self, room: int, participant_id: int, code: str | None = None) -> None:
         """A request from this participant (with or without JavaScript): a dict write, no I/O."""
+        self._same_room(room, code)
         if not self._is_active(room, participant_id):
             self.dirty.add(room)
         self._note(room, participant_id)
@@ -113,8 +127,9 @@ class Presence:
         pipe.zcard(key)
         return int(pipe.execute()[-1])
 
-    def total(self, room: int) -> int:
+    def total(self, room: int, code: str | None = None) -> int:
         """The count to show on a page being rendered now (this request already seen)."""
+        self._same_room(room, code)
         redis = redis_client()
         if redis is not None:
             self._write(redis, {room})

@@ -140,3 +140,16 @@ def test_several_processes_count_each_person_once(app):
         # The first process heartbeats Ana's open socket; Beto went quiet.
         assert one.flush(redis) == []
         assert two.count(7, redis) == 1
+
+
+def test_a_room_id_seen_with_another_code_is_another_room(app):
+    clock = Clock()
+    counter = Presence(clock=clock)
+    with app.test_request_context("/"):
+        counter.seen(7, 1, "ABC234")
+        counter.seen(7, 2, "ABC234")
+        assert counter.total(7, "ABC234") == 2
+        # The same id, another room (a database emptied between tests, the server still up).
+        assert counter.total(7, "XYZ789") == 0
+        counter.seen(7, 1, "XYZ789")
+        assert counter.flush() == [(7, 1)]
