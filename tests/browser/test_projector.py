@@ -143,7 +143,7 @@ def test_voting_ranks_only_ideas_with_points_and_closing_says_where_results_go(a
     expect(panel).to_contain_text("La sala está cerrada. ¡Gracias por participar!", timeout=LIVE)
     expect(panel).to_contain_text("archivo público de Antigua Guatemala")
     expect(page.locator(".join-panel__url")).to_have_text(re.compile(r"^http://[0-9.:]+/municipios/0301$"))
-    expect(page.get_by_role("img")).to_have_count(0)
+    expect(page.locator("img")).to_have_count(0)
     expect(page.get_by_text("escriba el código")).to_have_count(0)
     expect(ranked).to_have_count(3)
     assert_images_load(page)
@@ -175,13 +175,13 @@ def test_cards_only_room_shows_how_to_enter_with_a_card(app, open_room, new_page
 
     settings(True)  # live: the room's QR code and its code leave the screen at once
     expect(page.locator("#join-panel")).to_contain_text("Se entra con tarjeta de entrada", timeout=LIVE)
-    expect(page.get_by_role("img")).to_have_count(0)
+    expect(page.locator("img")).to_have_count(0)
     expect(page.locator(".join-panel__code")).to_have_count(0)
     expect(page.get_by_text("y escriba el código", exact=True)).to_have_count(0)
     expect(page.locator("#join-panel")).to_contain_text("escriba el código impreso en su tarjeta")
     page.reload()
     wait_live(page)
-    expect(page.get_by_role("img")).to_have_count(0)
+    expect(page.locator("img")).to_have_count(0)
     expect(page.locator(".join-panel__code")).to_have_count(0)
     assert page.request.get(f"/sala/{room.id}/qr.svg").status == 404  # the room's code admits no one
     check_page(page, "projector-cards-only")
