@@ -72,10 +72,12 @@
   // every swap, a re-fetch or a live update. The box is taken out before the swap (htmx cleans up
   // a copy left in its place) and put back in place of its fresh namesake, if the row still has
   // one (an idea hidden meanwhile has no "Ocultar" any more).
-  function setAside() {
+  function setAside(replaced) {
     var focused = document.activeElement;
     var kept = [];
     document.querySelectorAll("details[data-keep-open][open][id]").forEach(function (box) {
+      // Only what this message replaces: a timer or a head count leaves the focus alone.
+      if (!replaced.some(function (element) { return element.contains(box); })) { return; }
       var selection = focused && box.contains(focused) && "selectionStart" in focused
         ? [focused.selectionStart, focused.selectionEnd] : null;
       kept.push({ box: box, focused: box.contains(focused) ? focused : null, selection: selection });
@@ -105,9 +107,16 @@
   }
 
   function upsert(html) {
-    var aside = setAside();
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var replaced = [];
+    Array.prototype.forEach.call(template.content.children, function (element) {
+      var current = element.id ? document.getElementById(element.id) : null;
+      if (current) { replaced.push(current); }
+    });
+    var aside = setAside(replaced);
     try {
-      swapIn(html);
+      swapIn(template);
     } finally {
       putBack(aside);
     }
@@ -115,9 +124,7 @@
     startTimer();
   }
 
-  function swapIn(html) {
-    var template = document.createElement("template");
-    template.innerHTML = html;
+  function swapIn(template) {
     template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
     Array.prototype.slice.call(template.content.children).forEach(function (element) {
       if (!participant && element.hasAttribute("data-participants-only")) { return; }
