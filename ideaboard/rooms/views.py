@@ -163,7 +163,7 @@ def board_context(ideathon: Ideathon, participant, staff: bool = False, page: bo
         "ideathon": ideathon,
         "ideas": ideas,
         "mine": idea_ids_of(participant),
-        "present": presence.total(ideathon.id, ideathon.room_code),
+        "present": presence.total(ideathon.id, ideathon.room_code) if page else None,  # re-fetches show no count
         "counts": counts,
         "ranked": ranked,
         "my_votes": mine_votes,
