@@ -38,8 +38,18 @@ def _cookie_token(ideathon_id: int) -> str | None:
 
 
 def current_participant(ideathon: Ideathon) -> Participant | None:
-    """The participant this request's cookie names in this room, if any."""
-    return participant_by_token(ideathon.id, _cookie_token(ideathon.id))
+    """The participant this request's cookie names in this room, if any (and seen now: presence)."""
+    return _seen(participant_by_token(ideathon.id, _cookie_token(ideathon.id)))
+
+
+def _seen(participant: Participant | None) -> Participant | None:
+    """Every request recognised as a participant's keeps them in the room's head count, with or
+    without JavaScript (rooms/presence.py: a write in memory, no I/O)."""
+    if participant is not None:
+        from .presence import presence
+
+        presence.seen(participant.ideathon_id, participant.id, participant.ideathon.room_code)
+    return participant
 
 
 def room_and_participant(ideathon_id: int):
@@ -49,7 +59,7 @@ def room_and_participant(ideathon_id: int):
 
     from ..extensions import db
 
-    participant = participant_by_token(ideathon_id, _cookie_token(ideathon_id))
+    participant = _seen(participant_by_token(ideathon_id, _cookie_token(ideathon_id)))
     if participant is None:
         abort(404 if db.session.get(Ideathon, ideathon_id) is None else 403)
     return participant.ideathon, participant

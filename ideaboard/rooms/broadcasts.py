@@ -17,7 +17,8 @@ from ..i18n import locale_for
 
 
 def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
-    """A room's channels: everyone ("room"), its moderators ("staff"), or one participant ("p<id>")."""
+    """A room's channels: everyone ("room"), its moderators ("staff"), its projectors ("screen"), or
+    one participant ("p<id>")."""
     return f"{audience}-{ideathon_id}-{lang}"
 
 
@@ -101,3 +102,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     elif phase:  # the moderators' live lists show what the phase allows (counts, buttons): re-fetched
         publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",), **context)
     publish(ideathon.id, "change", template, {"seq": seq}, **context)
+    # The projectors' own part (how to get in, or where the results go; the phase in their words):
+    # a message of their own, so that no phone carries it.
+    publish(ideathon.id, "screen", "rooms/_join_panel.html", audiences=("screen",), ideathon=ideathon)

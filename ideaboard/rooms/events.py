@@ -49,7 +49,9 @@ def on_connect(auth=None):
         join_room(channel(room, lang, f"p{participant.id}"))
     elif auth.get("screen") != "projector":  # the projector is public: it gets what the room gets
         join_room(channel(room, lang, "staff"))
-    presence.joined(request.sid, room, participant.id if participant else None)
+    else:  # ... and its own part (rooms/_join_panel.html)
+        join_room(channel(room, lang, "screen"))
+    presence.joined(request.sid, room, participant.id if participant else None, ideathon.room_code)
     _ensure_flusher()
 
 

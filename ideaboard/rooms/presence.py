@@ -1,9 +1,23 @@
-"""Who is in the room right now, counted per room and sent at most once every 250 ms.
+"""Who is in the room right now: everyone admitted who is connected or was recently active,
+counted per room and sent at most once every 250 ms.
 
-Each process counts its own connected participants (a participant with two tabs counts once).
-With Redis, each process writes its counts into a hash per room, stamped with the time, and the
-total is the sum of the fresh entries, so a room spread over several processes shows one number
-and a crashed process stops counting after STALE_AFTER seconds.
+A participant counts while one of their sockets is connected, and for ACTIVE_WINDOW seconds
+after their last sign of life: an HTTP request to the room (a phone without JavaScript reads
+and posts with plain page loads, and never opens a socket) or a socket closing (a phone that
+locked its screen is still in the hall). A participant with two tabs counts once.
+
+It is cheap: a request only writes a time into this process's memory (`seen`, called by
+rooms/admission.py whenever a request is recognised as a participant's); nothing is written to
+the database. The flusher (run_flusher, every FLUSH_INTERVAL) sends the rooms whose count
+changed, and every HEARTBEAT seconds re-counts the rooms it knows, so people drop out once
+their window has passed.
+
+With Redis (several processes), each room has a sorted set `ideaboard:seen:<room>` of
+participant ids scored by when they were last seen. Each process adds its news there from the
+flusher, never from a request: a participant seen over HTTP at most once every THROTTLE seconds,
+and every HEARTBEAT seconds the participants whose sockets it holds. The total is the number of
+fresh members, the same for every process; a crashed process's people drop out after
+ACTIVE_WINDOW.
 """
 import time
 import uuid
@@ -13,26 +27,52 @@ from flask import current_app
 
 FLUSH_INTERVAL = 0.25
 HEARTBEAT = 10
-STALE_AFTER = 30
+ACTIVE_WINDOW = 5 * 60  # seconds a participant counts after their last request or socket
+THROTTLE = 30  # seconds between two Redis writes for the same participant seen over HTTP
+
+
+def redis_key(room: int) -> str:
+    return f"ideaboard:seen:{room}"
 
 
 class Presence:
-    def __init__(self):
+    def __init__(self, clock=time.time):
         self.process_id = uuid.uuid4().hex[:12]
+        self.clock = clock
         self.reset()
 
     def reset(self) -> None:
         self.rooms: dict[int, Counter] = defaultdict(Counter)  # room -> participant -> open sockets
         self.sockets: dict[str, tuple[int, int | None]] = {}  # sid -> (room, participant or None)
+        self.last_seen: dict[int, dict[int, float]] = defaultdict(dict)  # room -> participant -> time
+        self.pending: dict[int, dict[int, float]] = defaultdict(dict)  # not yet written to Redis
+        self.written: dict[tuple[int, int], float] = {}  # (room, participant) -> last Redis write
         self.dirty: set[int] = set()
         self.last_sent: dict[int, int] = {}
+        self.codes: dict[int, str] = {}  # room -> its code when last seen here
         self._last_heartbeat = 0.0
 
-    def joined(self, sid: str, room: int, participant_id: int | None) -> None:
+    def _same_room(self, room: int, code: str | None) -> None:
+        """A room id seen with another code is another room (a database restored, or emptied
+        between tests while this process lives on): what was known of it here is forgotten."""
+        if not code:
+            return
+        if self.codes.get(room, code) != code:
+            self.last_seen.pop(room, None)
+            self.pending.pop(room, None)
+            self.dirty.add(room)
+        self.codes[room] = code
+
+    # --- What this process sees ----------------------------------------------------------------
+
+    def joined(self, sid: str, room: int, participant_id: int | None, code: str | None = None) -> None:
+        self._same_room(room, code)
         self.sockets[sid] = (room, participant_id)
         if participant_id is not None:
+            if not self._is_active(room, participant_id):
+                self.dirty.add(room)
             self.rooms[room][participant_id] += 1
-            self.dirty.add(room)
+            self._note(room, participant_id, force=True)
 
     def left(self, sid: str) -> None:
         room, participant_id = self.sockets.pop(sid, (None, None))
@@ -42,39 +82,99 @@ class Presence:
         counter[participant_id] -= 1
         if counter[participant_id] <= 0:
             del counter[participant_id]
-        self.dirty.add(room)
+        # Still in the hall for a while (a locked screen, a weak signal): seen now.
+        self._note(room, participant_id, force=True)
+
+    def seen(self, room: int, participant_id: int, code: str | None = None) -> None:
+        """A request from this participant (with or without JavaScript): a dict write, no I/O."""
+        self._same_room(room, code)
+        if not self._is_active(room, participant_id):
+            self.dirty.add(room)
+        self._note(room, participant_id)
+
+    def _note(self, room: int, participant_id: int, force: bool = False) -> None:
+        now = self.clock()
+        self.last_seen[room][participant_id] = now
+        if force or now - self.written.get((room, participant_id), 0) >= THROTTLE:
+            self.pending[room][participant_id] = now
+
+    def _is_active(self, room: int, participant_id: int) -> bool:
+        if self.rooms.get(room, {}).get(participant_id):
+            return True
+        last = self.last_seen.get(room, {}).get(participant_id)
+        return last is not None and self.clock() - last < ACTIVE_WINDOW
 
     def room_of(self, sid: str) -> int | None:
         return self.sockets.get(sid, (None, None))[0]
 
     def local_count(self, room: int) -> int:
-        return len(self.rooms.get(room, ()))
+        """People this process knows to be in the room: connected, or seen within the window."""
+        now = self.clock()
+        seen = self.last_seen.get(room, {})
+        for participant_id in [p for p, at in seen.items() if now - at >= ACTIVE_WINDOW]:
+            del seen[participant_id]
+        return len(set(seen) | set(self.rooms.get(room, ())))
+
+    # --- The room's total ----------------------------------------------------------------------
 
     def count(self, room: int, redis=None) -> int:
         if redis is None:
             return self.local_count(room)
-        now = time.time()
-        key = f"ideaboard:presence:{room}"
-        redis.hset(key, self.process_id, f"{self.local_count(room)}:{now}")
-        redis.expire(key, 24 * 3600)
-        total = 0
-        for value in redis.hgetall(key).values():
-            count, _, stamp = value.decode().partition(":")
-            if now - float(stamp or 0) < STALE_AFTER:
-                total += int(count)
-        return total
+        now = self.clock()
+        key = redis_key(room)
+        pipe = redis.pipeline()
+        pipe.zremrangebyscore(key, "-inf", now - ACTIVE_WINDOW)
+        pipe.zcard(key)
+        return int(pipe.execute()[-1])
+
+    def total(self, room: int, code: str | None = None) -> int:
+        """The count to show on a page being rendered now (this request already seen)."""
+        self._same_room(room, code)
+        redis = redis_client()
+        if redis is not None:
+            self._write(redis, {room})
+        return self.count(room, redis)
+
+    def _write(self, redis, rooms) -> None:
+        """Add this process's news about these rooms to Redis (one round trip)."""
+        pipe = redis.pipeline()
+        wrote = False
+        for room in rooms:
+            stamps = self.pending.pop(room, None)
+            if not stamps:
+                continue
+            pipe.zadd(redis_key(room), {str(pid): at for pid, at in stamps.items()})
+            pipe.expire(redis_key(room), 24 * 3600)
+            for pid, at in stamps.items():
+                self.written[(room, pid)] = at
+            wrote = True
+        if wrote:
+            pipe.execute()
 
     def flush(self, redis=None) -> list[tuple[int, int]]:
         """Send the count of every room that changed since the last flush. Returns what was sent."""
         from .broadcasts import publish
 
-        now = time.time()
+        now = self.clock()
         rooms, self.dirty = self.dirty, set()
-        if redis is not None and now - self._last_heartbeat > HEARTBEAT:
-            # Keep this process's entries fresh in Redis and notice other processes' changes;
-            # a room hears about it only if its total actually changed.
+        if now - self._last_heartbeat > HEARTBEAT:
+            # Re-count every room this process knows: people whose window has passed drop out,
+            # and (with Redis) other processes' changes are noticed. A room hears about it only
+            # if its total actually changed.
+            for room, counter in self.rooms.items():
+                for participant_id in counter:
+                    self._note(room, participant_id, force=True)
             rooms |= {room for room, counter in self.rooms.items() if counter}
+            rooms |= {room for room, seen in self.last_seen.items() if seen} | set(self.last_sent)
             self._last_heartbeat = now
+            self.written = {key: at for key, at in self.written.items() if now - at < ACTIVE_WINDOW}
+            for seen in self.last_seen.values():  # forget who went quiet (with Redis too)
+                for participant_id in [p for p, at in seen.items() if now - at >= ACTIVE_WINDOW]:
+                    del seen[participant_id]
+        if redis is not None:
+            self._write(redis, set(self.pending))
+        else:
+            self.pending.clear()
         sent = []
         for room in rooms:
             total = self.count(room, redis)
@@ -83,19 +183,31 @@ class Presence:
             self.last_sent[room] = total
             publish(room, "presence", "rooms/_presence.html", room_id=room, count=total)
             sent.append((room, total))
+        for room in [room for room, total in self.last_sent.items()
+                     if total == 0 and not self.rooms.get(room) and not self.last_seen.get(room)]:
+            del self.last_sent[room]  # an empty room this process no longer needs to watch
+            self.last_seen.pop(room, None)
         return sent
+
+    def busy(self) -> bool:
+        return bool(self.dirty or self.pending or any(self.rooms.values()) or any(self.last_seen.values()))
 
 
 presence = Presence()
+
+_clients: dict[str, object] = {}
 
 
 def redis_client():
     url = current_app.config.get("REDIS_URL")
     if not url:
         return None
-    import redis
+    client = _clients.get(url)
+    if client is None:
+        import redis
 
-    return redis.Redis.from_url(url)
+        client = _clients[url] = redis.Redis.from_url(url)
+    return client
 
 
 def run_flusher(app) -> None:
@@ -109,7 +221,7 @@ def run_flusher(app) -> None:
         redis = redis_client()
     while True:
         socketio.sleep(FLUSH_INTERVAL)
-        if not (presence.dirty or presence.rooms or tallies.dirty):
+        if not (presence.busy() or tallies.dirty):
             continue
         with app.app_context():  # a fresh database session for each round, on a connection of its own
             try:

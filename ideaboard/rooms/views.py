@@ -163,7 +163,7 @@ def board_context(ideathon: Ideathon, participant, staff: bool = False, page: bo
         "ideathon": ideathon,
         "ideas": ideas,
         "mine": idea_ids_of(participant),
-        "present": presence.local_count(ideathon.id),
+        "present": presence.total(ideathon.id, ideathon.room_code) if page else None,  # re-fetches show no count
         "counts": counts,
         "ranked": ranked,
         "my_votes": mine_votes,
@@ -197,7 +197,8 @@ def board_sync(ideathon_id: int):
     if participant is None and not moderator:
         abort(403)
     staff = moderator and request.args.get("screen") != "projector"
-    return render_template("rooms/_sync.html", **board_context(ideathon, participant, staff, page=False))
+    return render_template("rooms/_sync.html", screen=request.args.get("screen"),
+                           **board_context(ideathon, participant, staff, page=False))
 
 
 @bp.route("/sala/<int:ideathon_id>/proyector")
@@ -207,10 +208,16 @@ def presenter(ideathon_id: int):
     ideathon = _ideathon_or_404(ideathon_id)
     if not can_moderate(current_user, ideathon):
         abort(403)
-    return render_template(
-        "rooms/presenter.html", join_url=_join_url(ideathon), join_base=public_base_url(),
-        code=display_code(ideathon.room_code), **board_context(ideathon, None, staff=False),
-    )
+    return render_template("rooms/presenter.html", **board_context(ideathon, None, staff=False))
+
+
+bp.add_app_template_global(public_base_url, "public_base_url")
+
+
+@bp.app_template_filter("room_code")
+def room_code_filter(code: str | None) -> str:
+    """A room's code as people read it (rooms/codes.py)."""
+    return display_code(code) if code else ""
 
 
 def _join_url(ideathon: Ideathon) -> str | None:
@@ -226,7 +233,7 @@ def qr_code(ideathon_id: int):
     ideathon = _ideathon_or_404(ideathon_id)
     if not can_moderate(current_user, ideathon):
         abort(403)
-    if not ideathon.room_is_open:
+    if not ideathon.room_is_open or ideathon.cards_only:  # a cards-only room refuses its own code
         abort(404)
     buffer = io.BytesIO()
     segno.make(_join_url(ideathon), error="m").save(

@@ -17,6 +17,7 @@
      reconnect, or after a backoff with jitter (at least its Retry-After) if the socket stayed up.
    - "votes" messages (coalesced, at most one per room every 250 ms) carry the changed counts.
    - "moderation" messages (moderators only) carry the rows of the console's live list.
+   - "screen" messages (projectors only) carry the projector's join panel after a room change.
    - The countdown (#timer data-ends: seconds left when the server rendered it) runs on this
      phone's clock from the moment it arrived, so a wrong clock does not matter.
    - The phone (data-participant): a new phase lights up the sticky status bar and is said aloud
@@ -100,14 +101,76 @@
     }, 4000);
   }
 
+  // A form being used is never replaced: an open action box (details[data-keep-open], with what is
+  // typed in it and the focus) and the ideas ticked for a merge ([data-keep-checked]) survive
+  // every swap, a re-fetch or a live update. The box is taken out before the swap (htmx cleans up
+  // a copy left in its place) and put back in place of its fresh namesake, if the row still has
+  // one (an idea hidden meanwhile has no "Ocultar" any more).
+  function setAside(replaced) {
+    var focused = document.activeElement;
+    var kept = [];
+    document.querySelectorAll("details[data-keep-open][open][id]").forEach(function (box) {
+      // Only what this message replaces: a timer or a head count leaves the focus alone.
+      if (!replaced.some(function (element) { return element.contains(box); })) { return; }
+      var selection = focused && box.contains(focused) && "selectionStart" in focused
+        ? [focused.selectionStart, focused.selectionEnd] : null;
+      kept.push({ box: box, focused: box.contains(focused) ? focused : null, selection: selection });
+      box.replaceWith(box.cloneNode(true));
+    });
+    var checked = [];
+    document.querySelectorAll("[data-keep-checked]:checked[id]").forEach(function (box) { checked.push(box.id); });
+    return { kept: kept, checked: checked };
+  }
+
+  function putBack(aside) {
+    aside.kept.forEach(function (item) {
+      var fresh = document.getElementById(item.box.id);
+      if (!fresh || fresh === item.box) { return; }
+      fresh.replaceWith(item.box);
+      if (item.focused) {
+        item.focused.focus({ preventScroll: true });
+        if (item.selection) {
+          try { item.focused.setSelectionRange(item.selection[0], item.selection[1]); } catch (e) { /* not text */ }
+        }
+      }
+    });
+    aside.checked.forEach(function (id) {
+      var box = document.getElementById(id);
+      if (box) { box.checked = true; }
+    });
+  }
+
   function upsert(html, fromRoom) {
     var template = document.createElement("template");
     template.innerHTML = html;
+    var replaced = [];
+    Array.prototype.forEach.call(template.content.children, function (element) {
+      var current = element.id ? document.getElementById(element.id) : null;
+      if (current) { replaced.push(current); }
+    });
+    var phase = document.getElementById("room-phase");
+    var phaseBefore = phase && phase.getAttribute("data-phase");
+    var aside = setAside(replaced);
+    var said = [];
+    try {
+      said = swapIn(template, fromRoom);
+    } finally {
+      putBack(aside);
+    }
+    markMine();
+    startTimer();
+    phase = document.getElementById("room-phase");
+    if (phase && phaseBefore && phase.getAttribute("data-phase") !== phaseBefore) { newPhase(); }
+    else if (said.length) { announce(said.join(" ") + " " + textOf("dots-left")); }
+    voteButtons();
+    scrollableColumns();
+  }
+
+  // Swaps each top-level element of the message in; returns what it asks to be said aloud.
+  function swapIn(template, fromRoom) {
     template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
     if (fromRoom && participant) { countFresh(template.content); }
     var said = [];
-    var phase = document.getElementById("room-phase");
-    var phaseBefore = phase && phase.getAttribute("data-phase");
     Array.prototype.slice.call(template.content.children).forEach(function (element) {
       if (!participant && element.hasAttribute("data-participants-only")) { return; }
       if (element.hasAttribute("data-say")) { said.push(element.textContent); return; }
@@ -131,13 +194,7 @@
         htmx.swap(container, element.outerHTML, { swapStyle: element.getAttribute("data-at") || "beforeend" });
       }
     });
-    markMine();
-    startTimer();
-    phase = document.getElementById("room-phase");
-    if (phase && phaseBefore && phase.getAttribute("data-phase") !== phaseBefore) { newPhase(); }
-    else if (said.length) { announce(said.join(" ") + " " + textOf("dots-left")); }
-    voteButtons();
-    scrollableColumns();
+    return said;
   }
 
   // A live update replaced what had focus (my idea, its button): focus goes to its new version.
@@ -302,6 +359,7 @@
   socket.on("presence", function (message) { upsert(message.html); });
   socket.on("votes", function (message) { upsert(message.html); });
   socket.on("moderation", function (message) { upsert(message.html); });
+  socket.on("screen", function (message) { upsert(message.html); });  // the projector's own part
 
   function keepUnsent(form, delay) {
     unsent.add(form);
@@ -342,6 +400,9 @@
     if (id) { mine.add(id); }
     form.tries = 0;
     unsent.delete(form);
+    // Done: its action box closes (and is no longer kept through the swap that follows).
+    var box = xhr.status === 200 && form.closest ? form.closest("details[data-keep-open]") : null;
+    if (box) { box.open = false; }
     if (socket.connected && unsent.size === 0) { showBanner(false); }
     var focused = document.activeElement;
     var lost = !focused || focused === document.body || form.contains(focused);

@@ -53,12 +53,14 @@ def room_with_themes(open_room):
 
 
 def clear_presence(app, room_id: int) -> None:
-    """With Redis, presence counts live in a hash per room id, and ids restart with each test."""
+    """With Redis, presence lives in a sorted set per room id, and ids restart with each test."""
     url = app.config.get("REDIS_URL")
     if url:
         import redis
 
-        redis.Redis.from_url(url).delete(f"ideaboard:presence:{room_id}")
+        from ideaboard.rooms.presence import redis_key
+
+        redis.Redis.from_url(url).delete(redis_key(room_id))
 
 
 def join_by_qr(page, room, nickname: str, survey: dict | None = None, *, check: str | None = None) -> float:

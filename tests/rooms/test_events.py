@@ -101,8 +101,8 @@ def test_presence_is_coalesced_and_counts_people_not_tabs(app, open_room, join, 
         assert presence.flush() == []  # Ana still has a tab open: the total did not change, nothing sent
     tabs[0].disconnect()
     with app.test_request_context("/"):
-        assert presence.flush() == [(room.id, 1)]
-        assert presence.flush() == []  # nothing changed: nothing sent
+        # Ana closed her last tab: still in the hall for a while (rooms/presence.py, ACTIVE_WINDOW).
+        assert presence.flush() == []
 
 
 def test_oversized_messages_are_refused(app):

@@ -148,7 +148,7 @@ def test_presenter_shows_the_public_join_address(app, client, auth, open_room):
     auth.login(room.created_by)
     app.config["PUBLIC_URL"] = "https://ideas.example.gt/"
     html = client.get(f"/sala/{room.id}/proyector").get_data(as_text=True)
-    assert '<p class="join-panel__url">https://ideas.example.gt/unirse</p>' in html
+    assert '<p class="join-panel__url">https://ideas.example.gt<wbr>/unirse</p>' in html  # may break at the path
 
 
 def test_lan_address_is_a_real_interface_or_none():
