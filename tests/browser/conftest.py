@@ -16,6 +16,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
+
+# Every wait is for a condition, so a generous limit costs nothing when things are quick and keeps
+# a busy machine (a PDF rendered while other suites run) from failing: assertions as page actions.
+BROWSER_TIMEOUT_MS = 30_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -75,7 +81,7 @@ def browser(playwright_instance):
 
 def _open_page(browser, live_server, **options):
     context = browser.new_context(base_url=live_server.url, **options)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     watch_console(page)
     return context, page

@@ -56,6 +56,6 @@ def test_a_coordinator_uploads_evidence_from_a_phone_and_the_public_sees_it(app,
     expect(visitor.get_by_role("link", name="Comunicado de prensa")).to_be_visible()
     expect(visitor.get_by_role("button", name="Borrar")).to_have_count(0)
     check_page(visitor, "evidence-public")
-    with visitor.expect_download() as download:
+    with visitor.expect_download(timeout=90_000) as download:
         visitor.get_by_role("link", name="Comunicado de prensa").click()
     assert download.value.suggested_filename == "comunicado.pdf"

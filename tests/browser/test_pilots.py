@@ -55,7 +55,7 @@ def test_a_municipality_from_proposal_to_agreement_and_its_baseline(app, make_us
     expect(page.get_by_text("Convenio registrado.")).to_be_visible()
     expect(page.get_by_text("Luis Pérez, gerente del INFOM", exact=True)).to_be_visible()
     check_page(page, "pilot-agreed")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=90_000) as download:
         page.get_by_role("link", name="Convenio (PDF").click()
     assert download.value.suggested_filename == "convenio-jalapa.pdf"
 

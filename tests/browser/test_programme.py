@@ -121,7 +121,7 @@ def test_a_programme_recorded_proved_and_evaluated_in_public(app, make_user, mak
     expect(visitor.get_by_text("Ana López, alcaldesa municipal", exact=False)).to_be_visible()
     expect(visitor.get_by_role("img", name=ALT)).to_be_visible()
     check_page(visitor, "programme-tracker")
-    with visitor.expect_download() as download:
+    with visitor.expect_download(timeout=90_000) as download:
         visitor.get_by_role("link", name=re.compile("Convenio \\(PDF")).click()
     assert download.value.suggested_filename.endswith(".pdf")
     # ... and the evaluation page counts the answer and the money spent.

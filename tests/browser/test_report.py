@@ -52,7 +52,7 @@ def test_the_report_on_a_phone_and_its_pdf_download(app, archived, phone):
     page.get_by_role("link", name="Informe para el alcalde", exact=True).click()
     page.wait_for_url(f"**/ideatones/{archived.id}/informe")
     check_page(page, "report")
-    with page.expect_download() as download:
+    with page.expect_download(timeout=90_000) as download:
         page.get_by_role("link", name="Descargar en PDF").click()
     assert re.fullmatch(r"informe-mixco-\d{4}-\d{2}-\d{2}\.pdf", download.value.suggested_filename)
     path = SCREENSHOTS / "report-weasyprint.pdf"
