@@ -35,13 +35,13 @@ def post(ideathon_id: int):
         if not request.headers.get("HX-Request"):
             flash(str(error), "error")
             return redirect(_board_url(ideathon, form.theme_id.data if str(form.theme_id.data).isdigit() else None))
-        if error.status != 422:
-            abort(error.status, description=str(error))
-        form.text.errors = [str(error)]
+        # Refused (not valid, muted, the room not taking ideas): said in the form that was sent,
+        # what was typed kept; without a form to answer in, at the bottom of the board.
         theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if theme is None:
-            abort(422, description=str(error))
-        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), 422
+            abort(error.status, description=str(error))
+        form.text.errors = [str(error)]
+        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), error.status
     if not request.headers.get("HX-Request"):
         flash(_("Idea enviada."), "success")
         return redirect(_board_url(ideathon, idea.theme_id))
