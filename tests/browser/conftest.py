@@ -35,7 +35,9 @@ CHROMIUM_ARGS = [
 ]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
-NU_PAGES = PROJECT_ROOT / "test-artifacts" / "nu"
+# Where check_page keeps the pages' HTML for the Nu HTML Checker (IDEABOARD_NU_PAGES: another folder,
+# for two sessions at once).
+NU_PAGES = Path(os.environ.get("IDEABOARD_NU_PAGES") or PROJECT_ROOT / "test-artifacts" / "nu")
 VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -313,7 +315,7 @@ def pytest_sessionfinish(session, exitstatus):
         return
     total = sum(len(found) for found in errors.values())
     lines = [f"Nu HTML Checker: {total} error(s) on {len(errors)} of {len(_nu_pages)} pages "
-             f"(HTML kept in {NU_PAGES.relative_to(PROJECT_ROOT)}/):"]
+             f"(HTML kept in {NU_PAGES}/):"]
     for file_name, found in sorted(errors.items()):
         lines.append(f"- {file_name}: {_nu_pages.get(file_name, '')}")
         lines.extend(f"    {line}" for line in found)
