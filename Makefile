@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install pango run test test-fast bench browser translations extract-messages update-messages init-messages clean
+.PHONY: help install pango run test test-fast bench browser java vnu translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -46,12 +46,36 @@ browser:
 	fi
 	@$(CHROMIUM) --version >/dev/null 2>&1 || { echo "ERROR: Chromium ($(CHROMIUM)) is required for browser tests and could not be installed." >&2; exit 1; }
 
+# The Nu HTML Checker (vnu-jar, pinned in package.json / package-lock.json) for the browser tests'
+# HTML check (tests/browser/conftest.py): it needs Java, Debian's default-jre-headless, installed when
+# missing and a loud failure otherwise. npm's install scripts are skipped (the package's own script
+# would try to download a Java runtime); the jar itself comes in the package.
+VNU := node_modules/vnu-jar/build/dist/vnu.jar
+
+java:
+	@if ! command -v java >/dev/null 2>&1; then \
+		echo "Installing Debian's default-jre-headless for the Nu HTML Checker..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq default-jre-headless; \
+	fi
+	@java -version >/dev/null 2>&1 || { echo "ERROR: Java (default-jre-headless) is required for the Nu HTML Checker and could not be installed." >&2; exit 1; }
+
+$(VNU): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "Installing Debian's npm for the Nu HTML Checker..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq npm; \
+	fi
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@test -f $@ || { echo "ERROR: the Nu HTML Checker ($@) could not be installed from package-lock.json." >&2; exit 1; }
+	@touch $@
+
+vnu: java $(VNU)
+
 run: install
 	IDEABOARD_ENV=development $(FLASK) db upgrade
 	IDEABOARD_ENV=development $(FLASK) demo load
 	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
 
-test: install browser
+test: install browser vnu
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install

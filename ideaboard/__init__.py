@@ -109,6 +109,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_commands(app)
 
+    from . import websocket_close
+
+    websocket_close.install()
+    websocket_close.configure_logging(app)
+
     # Last: handlers registered by the blueprints above must exist before init_app (TOOLING.md).
     socketio.init_app(
         app,

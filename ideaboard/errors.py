@@ -5,6 +5,7 @@ action shows its message where the visitor is looking instead of replacing part 
 """
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
@@ -23,13 +24,43 @@ MESSAGES = {
     500: (_l("Algo salió mal"), _l("Tuvimos un problema de nuestro lado. Intente de nuevo en unos momentos.")),
     503: (_l("Mucha actividad"), _l("Hay mucha actividad en este momento. Lo que envió se volverá a enviar en unos segundos.")),
 }
+# Visitors without an account (participants on their phones, the public) are not told about an
+# account they do not have, nor given a bare status code.
+VISITOR_MESSAGES = {
+    403: (_l("No se puede hacer esto"), _l("Esto no se puede hacer desde este teléfono. Si cree que es un error, "
+                                          "pida ayuda a quien modera la sala.")),
+}
 RETRY_AFTER_SECONDS = 2
 
 
-def render_error(code: int, message=None):
-    title, default_message = MESSAGES.get(code, MESSAGES[500])
-    context = {"code": code, "title": title, "message": message or default_message}
+class Refused(HTTPException):
+    """A refusal with its own heading and message for the person (`refuse()`)."""
+
+    def __init__(self, code: int, title, message):
+        self.code = code
+        self.title = title
+        super().__init__(description=str(message))
+
+
+def refuse(code: int, title, message):
+    """Stop the request with `code`, a heading and a message the person can act on."""
+    raise Refused(code, title, message)
+
+
+def _is_participants(path: str) -> bool:
+    """A participant's action on their room's board (/sala/<id>/...): its htmx answer goes where the
+    phone is looking, the board's message at the bottom of the screen (#vote-message)."""
+    return path.startswith("/sala/") and not current_user.is_authenticated
+
+
+def render_error(code: int, message=None, title=None):
+    staff = current_user.is_authenticated
+    default_title, default_message = (MESSAGES if staff else {**MESSAGES, **VISITOR_MESSAGES}).get(code, MESSAGES[500])
+    context = {"code": code if staff else None, "title": title or default_title,
+               "message": message or default_message}
     if request.headers.get("HX-Request"):
+        if code == 403 and _is_participants(request.path):  # room.js upserts a 403 answer to a phone's form
+            return render_template("errors/_refusal.html", **context), code
         html = render_template("errors/_error.html", **context)
         return html, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
     return render_template("errors/error.html", **context), code
@@ -52,7 +83,7 @@ def init_app(app: Flask) -> None:
             return error
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
         custom = error.description if error.description != type(error).description else None
-        html, code, *headers = render_error(error.code, custom)
+        html, code, *headers = render_error(error.code, custom, getattr(error, "title", None))
         headers = headers[0] if headers else {}
         limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
         retry_after = getattr(error, "retry_after", None) or (limit.get_expiry() if limit is not None else None)

@@ -1,7 +1,10 @@
 """Spanish first: the locale comes from the visitor's choice, else the browser, else Spanish."""
+from datetime import date, datetime
+
+from babel.dates import format_skeleton
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import get_locale, get_translations
+from flask_babel import format_date, format_time, get_locale, get_translations, to_user_timezone
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -84,6 +87,38 @@ def _template_ngettext(context, singular: str, plural: str, num: int, **variable
     return (Markup(text) if context.eval_ctx.autoescape else text) % variables
 
 
+# --- Dates and times for people -----------------------------------------------------------------
+# One way to write them everywhere: "5 de diciembre de 2026, 9:00 a. m." (English: "December 5, 2026,
+# 9:00 AM"), in the app's time zone, never with seconds or a UTC offset. Datetimes are stored in UTC
+# without a zone (database.utcnow); Flask-Babel converts them to BABEL_DEFAULT_TIMEZONE.
+
+
+def when(value: datetime | None, weekday: bool = False) -> str:
+    """A moment: the day in words and the time of day ("5 de diciembre de 2026, 9:00 a. m."); with
+    `weekday`, the day of the week first ("sábado, 5 de diciembre de 2026, 9:00 a. m.")."""
+    if value is None:
+        return ""
+    return gettext("%(date)s, %(time)s") % {"date": format_date(value, "full" if weekday else "long"),
+                                            "time": format_time(value, "short")}
+
+
+def day(value: date | datetime | None) -> str:
+    """A day in words ("5 de diciembre de 2026"); a datetime is first put in the app's time zone."""
+    return "" if value is None else format_date(value, "long")
+
+
+def time_of_day(value: datetime | None) -> str:
+    """The time of day alone ("9:00 a. m."), in the app's time zone."""
+    return "" if value is None else format_time(value, "short")
+
+
+def month_year(value: date | datetime) -> str:
+    """A month with its year, with the locale's own month name and pattern ("mayo de 2026", "May 2026")."""
+    if isinstance(value, datetime):
+        value = to_user_timezone(value)
+    return format_skeleton("yMMMM", value, locale=get_locale())
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_locale"] = lambda: get_locale().language
@@ -96,3 +131,4 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
     )
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    app.jinja_env.filters.update(when=when, day=day, time_of_day=time_of_day, month_year=month_year)

@@ -61,7 +61,7 @@ def test_request_body_size_is_capped(client, auth):
 
 
 @pytest.mark.parametrize("code, title", [
-    (400, "Solicitud no válida"), (403, "Acceso no permitido"), (404, "Página no encontrada"),
+    (400, "Solicitud no válida"), (403, "No se puede hacer esto"), (404, "Página no encontrada"),
     (429, "Demasiados intentos"), (500, "Algo salió mal"),
 ])
 def test_error_pages_in_spanish_as_page_and_as_htmx_fragment(migrated, code, title):
@@ -82,6 +82,8 @@ def test_error_pages_in_spanish_as_page_and_as_htmx_fragment(migrated, code, tit
     assert title in page_html and "<html" in page_html
     assert title in fragment_html and "<html" not in fragment_html
     assert fragment.headers["HX-Retarget"] == "#alerts"
+    # A visitor without an account is not told about one, nor given a bare status code.
+    assert "cuenta" not in page_html and f"({code})" not in page_html and f"({code})" not in fragment_html
 
 
 def test_error_page_in_english_when_asked(client):

@@ -3,6 +3,7 @@ each a <figure> with its SVG, a text description and the same figures as a table
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
+from ..i18n import month_year
 from ..archive.charts import bar_chart, bar_groups, column_chart, stacked_bar
 from ..budget.services import quetzales
 from .services import QUESTIONS, Evaluation, answer_rows
@@ -26,7 +27,7 @@ def charts_of(ev: Evaluation, *, svg_css: str | None = None) -> dict:
             value_heading=_l("Participantes"), css=svg_css)
     if ev.held and ev.months:
         made["months"] = column_chart(
-            [(format_date(m.month, "LLLL 'de' yyyy"), m.participants) for m in ev.months], id="chart-months",
+            [(month_year(m.month), m.participants) for m in ev.months], id="chart-months",
             ticks=[_tick(m.month, n) for n, m in enumerate(ev.months)], title=_l("Participantes por mes"),
             label_heading=_l("Mes"), value_heading=_l("Participantes"), css=svg_css)
     total = ev.survey.total

@@ -154,7 +154,8 @@ def _require_own_visible(idea: Idea, participant: Participant) -> None:
 def _require_not_muted(participant: Participant) -> None:
     muted = db.session.scalar(sa.select(Participant.muted_at).where(Participant.id == participant.id))
     if muted is not None:
-        raise IdeaError(_l("La moderación pausó sus publicaciones en esta sala."), 403)
+        raise IdeaError(_l("La moderación pausó sus publicaciones en esta sala: puede seguir leyendo el tablero y "
+                           "votar cuando llegue la votación. Si cree que es un error, hable con quien modera."), 403)
 
 
 def _theme_of(ideathon: Ideathon, theme_id) -> Theme:
@@ -194,9 +195,10 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
     shown = Idea.status == IdeaStatus.VISIBLE.value
     if ideathon.ideas_are_private and not staff:
         shown = sa.and_(shown, mine)
-    # My own ideas waiting for review (pre-moderation) are on my board, marked as such.
-    query = sa.select(Idea).where(Idea.ideathon_id == ideathon.id,
-                                  sa.or_(shown, sa.and_(mine, Idea.status == IdeaStatus.PENDING.value)))
+    # My own ideas waiting for review (pre-moderation), or taken off the board by the moderators
+    # (rejected, hidden: with their reason), are on my board, marked as such; nobody else's.
+    query = sa.select(Idea).where(Idea.ideathon_id == ideathon.id, sa.or_(
+        shown, sa.and_(mine, Idea.status.in_((IdeaStatus.PENDING.value, IdeaStatus.HIDDEN.value)))))
     rows = db.session.scalars(
         query
         .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources))
@@ -209,9 +211,10 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
 
 
 def participants_seeing_own_ideas(ideathon: Ideathon) -> list[Participant]:
-    """Whose board shows ideas the room's does not: authors of ideas waiting for review and,
+    """Whose board shows ideas the room's does not: authors of ideas waiting for review or taken
+    off the board and,
     during silent brainstorming, every author (rooms.broadcasts.room_changed sends them theirs)."""
-    own = Idea.status == IdeaStatus.PENDING.value
+    own = Idea.status.in_((IdeaStatus.PENDING.value, IdeaStatus.HIDDEN.value))
     if ideathon.ideas_are_private:
         own = sa.or_(own, Idea.status == IdeaStatus.VISIBLE.value)
     authors = sa.select(Idea.participant_id).where(Idea.ideathon_id == ideathon.id, own)

@@ -35,12 +35,12 @@ def post(ideathon_id: int):
         theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if not request.headers.get("HX-Request"):
             return _refused_page(ideathon, participant, form, theme, error)
-        if error.status != 422:
+        # Refused (not valid, muted, the room not taking ideas): said in the form that was sent,
+        # what was typed kept; without a form to answer in, at the bottom of the board.
+        if theme is None:
             abort(error.status, description=str(error))
         form.text.errors = [str(error)]
-        if theme is None:
-            abort(422, description=str(error))
-        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), 422
+        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), error.status
     if not request.headers.get("HX-Request"):
         flash(_("Idea enviada."), "success")
         return redirect(_board_url(ideathon, idea.theme_id))
@@ -53,7 +53,7 @@ def post(ideathon_id: int):
 def _refused_page(ideathon, participant, form, theme, error: IdeaError):
     """Without JavaScript, a refused post comes back as the board with the message in the form that
     was refused, what was typed kept (the form's action ends in #post-N: the page opens there)."""
-    if theme is None or error.status != 422:  # a closed phase or a muted author: the page says it at its top
+    if theme is None:  # no form to answer in: the page says it at its top
         flash(str(error), "error")
         return redirect(_board_url(ideathon))
     from ..rooms.views import board_context

@@ -123,10 +123,27 @@ def record(ideathon: Ideathon, actor: User | None, action: str, *, idea: Idea | 
     return entry
 
 
-def _changed(ideathon: Ideathon, ideas: list[Idea], seq: int, moved=(), resync=()) -> None:
-    broadcasts.ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync)
+def _changed(ideathon: Ideathon, ideas: list[Idea], seq: int, moved=(), resync=(), dots_returned=()) -> None:
+    broadcasts.ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync, dots_returned=dots_returned)
     for idea in ideas:
         tallies.touch(ideathon.id, idea.id)
+
+
+def _return_dots(ideas: list[Idea]) -> dict[int, int]:
+    """The phones' dots on ideas taken off the board (hidden, rejected): returned to their owners,
+    who cannot see the idea any more to take them back (as a merge returns the extra ones). Inside
+    the caller's transaction. Returns how many dots each participant got back. Paper tallies stay:
+    they count sheets on a wall, not anyone's dots. Showing the idea again does not put them back:
+    the participant may have placed them elsewhere meanwhile."""
+    ids = [idea.id for idea in ideas]
+    if not ids:
+        return {}
+    votes = db.session.scalars(sa.select(Vote).where(Vote.idea_id.in_(ids)).with_for_update()).all()
+    returned: dict[int, int] = {}
+    for vote in votes:
+        returned[vote.participant_id] = returned.get(vote.participant_id, 0) + 1
+        db.session.delete(vote)
+    return returned
 
 
 # --- one idea -----------------------------------------------------------------------------------
@@ -140,10 +157,12 @@ def hide_idea(ideathon: Ideathon, idea_id, *, actor: User, reason: str) -> Idea:
         idea = _one(ideathon, idea_id)
         before = {"status": idea.status}
         idea.status, idea.hidden_reason = IdeaStatus.HIDDEN.value, reason
+        returned = _return_dots([idea])
+        after = {"status": idea.status, **({"dots_returned": sum(returned.values())} if returned else {})}
         record(ideathon, actor, "reject" if before["status"] == IdeaStatus.PENDING else "hide", idea=idea,
-               before=before, after={"status": idea.status}, reason=reason)
+               before=before, after=after, reason=reason)
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq)
+    _changed(ideathon, [idea], seq, resync=set(returned), dots_returned=set(returned))
     return idea
 
 
@@ -246,10 +265,12 @@ def mute_participant(ideathon: Ideathon, participant_id, *, actor: User, hide_id
             hidden = _locked(ideathon, list(ids))
             for idea in hidden:
                 idea.status, idea.hidden_reason = IdeaStatus.HIDDEN.value, reason
+        returned = _return_dots(hidden)
         record(ideathon, actor, "mute", participant_id=participant.id, before={"muted": False},
-               after={"muted": True, "hidden_ideas": [idea.id for idea in hidden]}, reason=reason)
+               after={"muted": True, "hidden_ideas": [idea.id for idea in hidden],
+                      **({"dots_returned": sum(returned.values())} if returned else {})}, reason=reason)
         seq = next_sequence(ideathon)
-    _changed(ideathon, hidden, seq)
+    _changed(ideathon, hidden, seq, resync=set(returned), dots_returned=set(returned))
     return hidden
 
 

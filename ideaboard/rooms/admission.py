@@ -6,11 +6,20 @@ Both are signed with the app's secret key; neither holds anything a person typed
 import hashlib
 
 from flask import current_app, request
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..ideathons.models import Ideathon
 from .models import Participant
-from .services import participant_by_token
+from .services import card_annulled, participant_by_token
+
+# What a phone is told when it may no longer act in the room, or never joined it.
+ANNULLED_TITLE = _l("Su tarjeta de entrada fue anulada")
+ANNULLED = _l("La moderación anuló la tarjeta con la que entró: desde este teléfono ya no puede publicar ni "
+              "votar. Si cree que es un error, pida ayuda en la mesa de registro.")
+NOT_IN_ROOM_TITLE = _l("Aún no está en esta sala")
+NOT_IN_ROOM = _l("Para participar, escanee el código QR de la sala o escriba el código que aparece en la pantalla "
+                 "del salón.")
 
 PARTICIPANT_MAX_AGE = 3 * 24 * 3600  # a workshop day, with room to look back the next days
 ADMISSION_MAX_AGE = 3600
@@ -59,10 +68,22 @@ def room_and_participant(ideathon_id: int):
 
     from ..extensions import db
 
-    participant = _seen(participant_by_token(ideathon_id, _cookie_token(ideathon_id)))
+    from ..errors import refuse
+
+    token = _cookie_token(ideathon_id)
+    participant = _seen(participant_by_token(ideathon_id, token))
     if participant is None:
-        abort(404 if db.session.get(Ideathon, ideathon_id) is None else 403)
+        if db.session.get(Ideathon, ideathon_id) is None:
+            abort(404)
+        if card_annulled(ideathon_id, token):
+            refuse(403, ANNULLED_TITLE, ANNULLED)
+        refuse(403, NOT_IN_ROOM_TITLE, NOT_IN_ROOM)
     return participant.ideathon, participant
+
+
+def has_annulled_card(ideathon: Ideathon) -> bool:
+    """This browser joined the room with a join card that was annulled since."""
+    return card_annulled(ideathon.id, _cookie_token(ideathon.id))
 
 
 def participant_rate_key() -> str:

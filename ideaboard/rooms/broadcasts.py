@@ -35,25 +35,40 @@ def publish(ideathon_id: int, event: str, template: str, payload: dict | None = 
                 socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))
 
 
-def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] = (), resync=()) -> None:
+def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] = (), resync=(),
+                  dots_returned=()) -> None:
     """Ideas that came, changed or left the board: one message, one sequence number, with the
     counts of their themes. Ideas waiting for review (pre-moderation), and during silent
     brainstorming every idea, reach only their authors and the moderators; the rest of the room
-    gets the same sequence number without them (no gap, no re-fetch). The moderators' consoles
+    gets the same sequence number without them (no gap, no re-fetch). The author of an idea taken
+    off the board (rejected or hidden) gets theirs with it, marked not published and with the
+    moderator's reason (ideas/_idea_card.html); nobody else does. The moderators' consoles
     also get the ideas' rows (and how many are hidden). `moved`: (idea id, the theme it left) of
-    ideas moved to another theme. `resync`: ids of participants whose dots moved (merge, split):
-    their message asks them to re-fetch their board (their dots left, their dots on each idea)."""
+    ideas moved to another theme. `resync`: ids of participants whose dots moved (merge, split,
+    hide): their message asks them to re-fetch their board (their dots left, their dots on each
+    idea). `dots_returned`: those of them whose dots came back (an idea hidden during voting):
+    their message also says so, in the board's message at the bottom of the screen."""
+    from ..ideas.models import IdeaStatus
     from ..ideas.services import count_hidden, theme_counts
 
     counts = theme_counts({idea.theme_id for idea in ideas} | {theme_id for _idea, theme_id in moved})
     context = {"ideathon": ideathon, "ideas": ideas, "theme_counts": counts, "counts": {},
                "moved": {idea_id for idea_id, _theme in moved}}
-    if resync:  # their dots moved (merge, split): first, so that theirs is the message they apply
+    # First the few whose message differs, so that theirs is the one they apply (same sequence number).
+    refused_authors = {idea.participant_id for idea in ideas
+                       if idea.status == IdeaStatus.HIDDEN and idea.participant_id}
+    for pid in sorted(refused_authors):
+        publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq, "resync": pid in resync},
+                audiences=(f"p{pid}",), public=True, owner=pid, dots_returned=pid in dots_returned, **context)
+    others = sorted(set(resync) - refused_authors)
+    if others:  # their dots moved (merge, split, hide)
         publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq, "resync": True},
-                audiences=tuple(f"p{pid}" for pid in sorted(resync)), public=True, **context)
+                audiences=tuple(f"p{pid}" for pid in others), public=True,
+                dots_returned=bool(set(others) & set(dots_returned)), **context)
     private = [idea for idea in ideas if idea.is_pending or (ideathon.ideas_are_private and idea.is_visible)]
     if private:
-        authors = tuple(sorted({f"p{idea.participant_id}" for idea in private if idea.participant_id}))
+        authors = tuple(sorted({f"p{idea.participant_id}" for idea in private if idea.participant_id
+                                and idea.participant_id not in refused_authors}))
         publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, audiences=("staff", *authors),
                 public=False, **context)
     publish(ideathon.id, "change", "ideas/_ideas_change.html", {"seq": seq}, public=True, **context)

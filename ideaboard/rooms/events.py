@@ -17,6 +17,7 @@ from ..ideathons.services import can_moderate
 from .admission import current_participant
 from .broadcasts import channel
 from .presence import presence
+from ..websocket_close import log
 
 
 SCREENS = ("board", "projector")
@@ -66,9 +67,18 @@ def on_seq():
     return db.session.scalar(sa.select(Ideathon.room_seq).where(Ideathon.id == room))
 
 
+# Why a socket ended, as python-socketio names it: the browser closed it (a page left, a tab
+# closed), or the network did. Both are normal events in a hall: one info line each.
+BROWSER_CLOSED = {"client disconnect", "transport close"}
+
+
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     presence.left(request.sid)
+    if reason in BROWSER_CLOSED:
+        log.info("socket closed by the browser: %s (%s)", request.sid, reason)
+    else:
+        log.info("socket ended: %s (%s)", request.sid, reason or "unknown")
 
 
 _flusher_started = set()

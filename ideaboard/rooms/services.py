@@ -330,5 +330,15 @@ def participant_by_token(ideathon_id: int, token: str | None) -> Participant | N
     return participant
 
 
+def card_annulled(ideathon_id: int, token: str | None) -> bool:
+    """The participant behind this token joined with a join card that was annulled since."""
+    if not token:
+        return False
+    return db.session.scalar(
+        sa.select(JoinCard.revoked_at.is_not(None)).join(Participant, JoinCard.participant_id == Participant.id)
+        .where(Participant.token == token, Participant.ideathon_id == ideathon_id)
+    ) is True
+
+
 def count_participants(ideathon: Ideathon) -> int:
     return db.session.scalar(sa.select(sa.func.count(Participant.id)).where(Participant.ideathon_id == ideathon.id))

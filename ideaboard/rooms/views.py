@@ -14,7 +14,7 @@ from ..ideas.services import idea_ids_of, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
 from .addresses import public_base_url
-from .admission import admission, admit, current_participant, remember_participant
+from .admission import ANNULLED, admission, admit, current_participant, has_annulled_card, remember_participant
 from .codes import display_code, normalise_code
 from .forms import CodeForm, JoinForm
 from .presence import presence
@@ -114,6 +114,9 @@ def join(ideathon_id: int):
         form.code.errors = [_("Esta sala ya cerró: su código ya no sirve para entrar.")]
         return render_template("rooms/enter_code.html", form=form), 410
     admitted = admission(ideathon)
+    if admitted is None and has_annulled_card(ideathon):
+        flash(ANNULLED, "error")
+        return redirect(url_for("rooms.enter_code"))
     if admitted is None:
         flash(_("Para entrar, escanee el código QR o escriba el código de la sala."), "info")
         return redirect(url_for("rooms.enter_code"))
@@ -182,6 +185,8 @@ def board(ideathon_id: int):
     ideathon = _ideathon_or_404(ideathon_id)
     participant, moderator = _viewer(ideathon)
     if participant is None and not moderator:
+        if has_annulled_card(ideathon):
+            flash(ANNULLED, "error")
         return redirect(url_for("rooms.enter_code"))
     forms = {theme.id: IdeaForm.blank(theme.id) for theme in ideathon.themes}
     return render_template("rooms/board.html", forms=forms, **board_context(ideathon, participant, moderator))

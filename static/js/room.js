@@ -395,7 +395,8 @@
   });
 
   function answered(form, xhr) {
-    if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409) { return; }
+    // 403: a refusal for this phone (muted, card annulled), answered in the form or the board's message.
+    if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409 && xhr.status !== 403) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     form.tries = 0;

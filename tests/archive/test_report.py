@@ -252,3 +252,14 @@ def test_the_pdf_is_drawn_from_the_apps_own_files_only(app):
                     "http://localhost/ideatones/1/informe", "file:///etc/passwd", "http://localhost/static/nope.css"):
             with pytest.raises(ValueError):
                 fetch(url)
+
+
+def test_the_reports_sentences_end_with_one_full_stop(app, client, board):
+    """Times end in "a. m." in Spanish: no sentence may add its own full stop after one ("a. m..")."""
+    archive_ideathon(board, actor=board.created_by)
+    for lang in ("es", "en"):
+        client.set_cookie("lang", lang)
+        html = client.get(f"/ideatones/{board.id}/informe").get_data(as_text=True)
+        words = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+        assert ".." not in words.replace("...", ""), re.findall(r".{40}\.\..{10}", words)
+        assert re.search(r"\d:\d\d", words)  # the room's opening hours are there

@@ -10,9 +10,16 @@
 - `check_page(page, name)` is what every visited page goes through: axe (WCAG 2.1 AA) with zero
   violations, no console error or CSP violation so far, no horizontal scrolling, touch targets of
   at least 44x44 px on the phone, and a screenshot in test-artifacts/screenshots/ for review.
+- `check_page` also keeps each page's HTML (test-artifacts/nu/); at the end of the session the Nu
+  HTML Checker (vnu-jar, installed by `make vnu`) reads them all in one run and the session fails,
+  listing the errors page by page, unless there are none.
 """
+import itertools
+import json
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,6 +41,10 @@ CHROMIUM_ARGS = [
 ]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
+# Where check_page keeps the pages' HTML for the Nu HTML Checker (IDEABOARD_NU_PAGES: another folder,
+# for two sessions at once).
+NU_PAGES = Path(os.environ.get("IDEABOARD_NU_PAGES") or PROJECT_ROOT / "test-artifacts" / "nu")
+VNU_JAR = PROJECT_ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 PHONE = {
@@ -252,14 +263,89 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+# --- The Nu HTML Checker: every page check_page saw, checked in one run at the session's end ----
+
+_nu_numbers = itertools.count(1)
+_nu_pages: dict[str, str] = {}  # file name -> the page's address and name, for the report
+
+
+def keep_html(page, name: str | None) -> None:
+    """Keep the page's HTML as the browser holds it (what htmx and room.js made of it included)
+    for the Nu HTML Checker, which reads them all at the end of the session."""
+    if not _nu_pages and NU_PAGES.exists():
+        shutil.rmtree(NU_PAGES)  # a new session: only this session's pages
+    NU_PAGES.mkdir(parents=True, exist_ok=True)
+    label = name or re.sub(r"[^A-Za-z0-9]+", "-", page.url.split("//", 1)[-1].split("/", 1)[-1]).strip("-") or "root"
+    file_name = f"{next(_nu_numbers):04d}-{label}-{getattr(page, 'device_name', 'page')}.html"
+    (NU_PAGES / file_name).write_text(page.content(), encoding="utf-8")
+    _nu_pages[file_name] = f"{page.url} ({name or 'no name'}, {getattr(page, 'device_name', 'page')})"
+
+
+def nu_errors(directory: Path = NU_PAGES) -> dict[str, list[str]]:
+    """Run vnu once over every kept page; its errors per file name (warnings are not errors)."""
+    if not (VNU_JAR.is_file() and shutil.which("java")):
+        raise RuntimeError(f"the Nu HTML Checker needs Java and {VNU_JAR.relative_to(PROJECT_ROOT)}: run `make vnu`")
+    files = sorted(str(path) for path in directory.glob("*.html"))
+    if not files:
+        return {}
+    run = subprocess.run(["java", "-Xss16m", "-jar", str(VNU_JAR), "--errors-only", "--format", "json", *files],
+                         capture_output=True, text=True, timeout=600)
+    try:
+        messages = json.loads(run.stderr or run.stdout)["messages"]
+    except (ValueError, KeyError):
+        raise RuntimeError(f"the Nu HTML Checker failed (exit {run.returncode}): {run.stderr[-2000:]}") from None
+    errors: dict[str, list[str]] = {}
+    for message in messages:
+        if message.get("type") not in ("error", "non-document-error"):
+            continue
+        file_name = Path(message.get("url", "?").removeprefix("file:")).name
+        where = f"line {message.get('lastLine', '?')}" if "lastLine" in message else ""
+        extract = " ".join((message.get("extract") or "").split())[:120]
+        errors.setdefault(file_name, []).append(f"{where}: {message['message']}" + (f" [{extract}]" if extract else ""))
+    return errors
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Every page the browser tests checked, through the Nu HTML Checker in one JVM run: the session
+    fails if any has an error (the list is printed in the terminal summary)."""
+    if not _nu_pages:
+        return
+    try:
+        errors = nu_errors()
+    except (RuntimeError, subprocess.TimeoutExpired) as problem:
+        session.config._nu_report = [f"Nu HTML Checker: {problem}"]
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        return
+    if not errors:
+        session.config._nu_report = [f"Nu HTML Checker: 0 errors on {len(_nu_pages)} pages."]
+        return
+    total = sum(len(found) for found in errors.values())
+    lines = [f"Nu HTML Checker: {total} error(s) on {len(errors)} of {len(_nu_pages)} pages "
+             f"(HTML kept in {NU_PAGES}/):"]
+    for file_name, found in sorted(errors.items()):
+        lines.append(f"- {file_name}: {_nu_pages.get(file_name, '')}")
+        lines.extend(f"    {line}" for line in found)
+    session.config._nu_report = lines
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = getattr(config, "_nu_report", None)
+    if report:
+        terminalreporter.section("Nu HTML Checker")
+        for line in report:
+            terminalreporter.write_line(line)
+
+
 def check_page(page, name: str | None = None, *, axe: bool = True) -> None:
     """What every visited page goes through: axe, no console errors, no sideways scrolling,
-    big touch targets on the phone, and a screenshot.
+    big touch targets on the phone, a screenshot, and its HTML kept for the Nu HTML Checker.
 
     axe=False only for pages with JavaScript switched off: axe.run() never settles there (its
     timers do not run), and the same markup is checked with JavaScript on elsewhere.
     """
     page.wait_for_load_state("load")
+    keep_html(page, name)
     assert_no_console_errors(page)
     if axe:
         axe_check(page)

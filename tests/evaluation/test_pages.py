@@ -152,3 +152,19 @@ def test_grouped_bars_write_values_and_shares(app):
     assert "Mixco: Entregadas 4, Respondidas 3 (75%), Realizadas 1 (25%)" in html.replace("\xa0", " ")
     assert html.count('class="chart__key') == 3 and "chart__fill--2" in html
     assert "<td>3 (75" in html and "<th scope=\"col\">Realizadas</th>" in html
+
+
+def test_the_evaluation_chart_names_months_in_the_visitors_language(app, small_programme):
+    from flask_babel import force_locale
+
+    from ideaboard.evaluation.charts import charts_of
+    from ideaboard.evaluation.services import evaluation as evaluation_of
+
+    with app.test_request_context("/"):
+        for locale, pattern in (("es_GT", r"^[a-záéíóú]+ de 20\d\d$"), ("en", r"^[A-Z][a-z]+ 20\d\d$")):
+            with force_locale(locale):
+                chart = str(charts_of(evaluation_of(small_programme))["months"])
+                labels = re.findall(r'<th scope="row">([^<]+)</th>', chart)
+                assert labels, chart
+                assert all(re.match(pattern, label) for label in labels), labels
+                assert " de " not in " ".join(labels) if locale == "en" else True
