@@ -107,17 +107,16 @@ def test_the_room_page_has_its_own_header_a_status_bar_and_every_theme(app, open
     assert page.locator(".site-header, .site-footer").count() == 0
     assert header.bounding_box()["height"] < 110
 
-    # "0 personas" never shows to someone in the room: a phone whose socket is not in the room yet
-    # (here: no JavaScript, in an otherwise empty room) gets no count; the socket brings it.
+    # "0 personas" never shows to someone in the room: a phone with no socket in the room (here:
+    # no JavaScript, in an otherwise empty room) is counted by its requests, itself included.
     quiet_room = open_room(themes=ALL_THEMES[:2])
     clear_presence(app, quiet_room.id)
     nojs = new_page("phone-nojs", java_script_enabled=False)
     nojs.goto(f"/s/{quiet_room.room_code}")
     nojs.get_by_role("button", name="Entrar al tablero").first.click()
     nojs.wait_for_url(re.compile(rf"/sala/{quiet_room.id}$"))
-    expect(nojs.locator("#presence")).to_be_empty()
-    expect(nojs.locator("#presence")).to_be_hidden()
-    assert "personas en la sala" not in nojs.content()
+    expect(nojs.locator("#presence")).to_have_text("1 persona en la sala")
+    assert "0 personas" not in nojs.content()
     expect(page.locator("#presence")).to_have_text("1 persona en la sala", timeout=5_000)
 
     # Every one of the 11 themes is on screen at 360 px, in a grid, with its count: no sideways strip.
