@@ -12,7 +12,7 @@ the database. The flusher (run_flusher, every FLUSH_INTERVAL) sends the rooms wh
 changed, and every HEARTBEAT seconds re-counts the rooms it knows, so people drop out once
 their window has passed.
 
-With Redis (several processes), each room has a sorted set `ideaboard:seen:<room>` of
+With Redis (several processes), each room has a sorted set `ideaboard:seen:<room>:<code>` of
 participant ids scored by when they were last seen. Each process adds its news there from the
 flusher, never from a request: a participant seen over HTTP at most once every THROTTLE seconds,
 and every HEARTBEAT seconds the participants whose sockets it holds. The total is the number of
@@ -31,8 +31,10 @@ ACTIVE_WINDOW = 5 * 60  # seconds a participant counts after their last request 
 THROTTLE = 30  # seconds between two Redis writes for the same participant seen over HTTP
 
 
-def redis_key(room: int) -> str:
-    return f"ideaboard:seen:{room}"
+def redis_key(room: int, code: str | None = None) -> str:
+    """The room's sorted set; its code in the name, so that another room given the same id (a
+    database restored, or emptied between tests) never inherits its members."""
+    return f"ideaboard:seen:{room}:{code}" if code else f"ideaboard:seen:{room}"
 
 
 class Presence:
@@ -121,7 +123,7 @@ class Presence:
         if redis is None:
             return self.local_count(room)
         now = self.clock()
-        key = redis_key(room)
+        key = redis_key(room, self.codes.get(room))
         pipe = redis.pipeline()
         pipe.zremrangebyscore(key, "-inf", now - ACTIVE_WINDOW)
         pipe.zcard(key)
@@ -143,8 +145,9 @@ class Presence:
             stamps = self.pending.pop(room, None)
             if not stamps:
                 continue
-            pipe.zadd(redis_key(room), {str(pid): at for pid, at in stamps.items()})
-            pipe.expire(redis_key(room), 24 * 3600)
+            key = redis_key(room, self.codes.get(room))
+            pipe.zadd(key, {str(pid): at for pid, at in stamps.items()})
+            pipe.expire(key, 24 * 3600)
             for pid, at in stamps.items():
                 self.written[(room, pid)] = at
             wrote = True

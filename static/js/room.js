@@ -85,19 +85,24 @@
     return element ? element.textContent : "";
   }
 
-  // Ideas others posted: one summary every few seconds, not one announcement per idea.
-  var fresh = 0;
+  // Ideas others posted: one summary every few seconds, not one announcement per idea. Which ideas
+  // are mine is decided when the summary is said: my own post's broadcast may arrive before its
+  // answer (which tells me its id).
+  var fresh = new Set();
   var freshTimer = null;
   function countFresh(content) {
     content.querySelectorAll(".idea[data-idea]").forEach(function (card) {
-      if (!document.getElementById(card.id) && !mine.has(card.getAttribute("data-idea"))) { fresh += 1; }
+      if (!document.getElementById(card.id)) { fresh.add(card.getAttribute("data-idea")); }
     });
-    if (!fresh || freshTimer) { return; }
+    if (!fresh.size || freshTimer) { return; }
     freshTimer = setTimeout(function () {
-      var text = board.getAttribute(fresh === 1 ? "data-news-1" : "data-news-n") || "";
-      announce(text.replace("#", String(fresh)));
-      fresh = 0;
+      var others = 0;
+      fresh.forEach(function (id) { if (!mine.has(id)) { others += 1; } });
+      fresh.clear();
       freshTimer = null;
+      if (!others) { return; }
+      var text = board.getAttribute(others === 1 ? "data-news-1" : "data-news-n") || "";
+      announce(text.replace("#", String(others)));
     }, 4000);
   }
 

@@ -53,14 +53,17 @@ def room_with_themes(open_room):
 
 
 def clear_presence(app, room_id: int) -> None:
-    """With Redis, presence lives in a sorted set per room id, and ids restart with each test."""
+    """With Redis, presence lives in a sorted set per room (id and code), and ids restart with
+    each test: whatever a room of this id left there is removed."""
     url = app.config.get("REDIS_URL")
     if url:
         import redis
 
         from ideaboard.rooms.presence import redis_key
 
-        redis.Redis.from_url(url).delete(redis_key(room_id))
+        client = redis.Redis.from_url(url)
+        for key in [redis_key(room_id), *client.scan_iter(match=redis_key(room_id, "*"))]:
+            client.delete(key)
 
 
 def join_by_qr(page, room, nickname: str, survey: dict | None = None, *, check: str | None = None) -> float:
