@@ -11,8 +11,10 @@
 - One polite summary of the ideas others post; a vote is said aloud.
 
 The moderator's phase changes go through the console (the live server is another process).
-Final screenshots of the phone go to docs/screenshots/phone-*.png (360x740, scale 1).
+Final screenshots of the phone go to docs/screenshots/phone-*.png (360x740, scale 1) when
+IDEABOARD_DOCS_SCREENSHOTS is set.
 """
+import os
 import re
 import uuid
 
@@ -30,7 +32,10 @@ from .test_live_room import LIVE, cards, clear_presence, expect_theme_shown, ide
 pytestmark = pytest.mark.browser
 
 ALL_THEMES = [(t["name"], t["icon"]) for t in default_themes()]
-DOCS = PROJECT_ROOT / "docs" / "screenshots"
+# The README's screenshots are refreshed on demand (`IDEABOARD_DOCS_SCREENSHOTS=1 make test
+# PYTEST_ARGS=tests/browser/test_phone.py`); an ordinary run leaves the tracked files alone.
+DOCS = (PROJECT_ROOT / "docs" / "screenshots" if os.environ.get("IDEABOARD_DOCS_SCREENSHOTS")
+        else PROJECT_ROOT / "test-artifacts" / "readme-screenshots")
 PHONE_1X = {"device_scale_factor": 1}
 SETTINGS = dict(silent_ideas=False, hidden_counts=False, dot_budget=2, max_dots_per_idea=1, self_votes=True,
                 cards_only=False, premoderation=False)
@@ -74,7 +79,7 @@ def console_phase(console, room, button: str) -> None:
 
 def shoot(page, name: str) -> None:
     """What the phone shows (the viewport), for the README, once the status bar has settled."""
-    page.wait_for_function("() => !document.getAnimations().some(a => a.playState === 'running')", timeout=10_000)
+    page.wait_for_function("() => !document.getAnimations().some(a => a.playState === 'running')")
     page.wait_for_function("() => document.getElementById('board').classList.contains('themes-in-view')"
                            " || window.scrollY > 0")
     from PIL import Image
