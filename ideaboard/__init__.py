@@ -114,7 +114,7 @@ def create_app(config: dict | None = None) -> Flask:
     websocket_close.install()
     websocket_close.configure_logging(app)
 
-    # Last: handlers registered by the blueprints above must exist before init_app (TOOLING.md).
+    # Last: handlers registered by the blueprints above must exist before init_app.
     socketio.init_app(
         app,
         async_mode="gevent",

@@ -1,4 +1,4 @@
-"""Response headers of the security baseline (DESIGN.md): a strict CSP and friends."""
+"""Response headers of the security baseline: a strict CSP and friends."""
 from flask import Flask, current_app, request, session
 
 CSP = "; ".join(

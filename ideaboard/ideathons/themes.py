@@ -1,4 +1,4 @@
-"""The default municipal-service themes (DESIGN.md) and the icons a theme may wear.
+"""The default municipal-service themes and the icons a theme may wear.
 
 Icons are symbols in static/img/icons.svg, named by the keys below.
 """
