@@ -20,6 +20,7 @@ from collections import Counter
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from ..charts import bar_chart, stacked_bar
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
@@ -163,10 +164,8 @@ MODERATION_ACTIONS = {"hide", "unhide", "reject", "approve", "edit", "move", "pi
 
 
 def charts_of(report: dict, *, svg_css: str | None = None) -> dict:
-    """The report's charts (see charts.py). `svg_css`: the stylesheet to embed in each chart, for
+    """The report's charts (drawn with ideaboard/charts.py). `svg_css`: the stylesheet to embed in each chart, for
     renderers that do not style inline SVG from the page (WeasyPrint)."""
-    from .charts import bar_chart, stacked_bar
-
     themes = report["themes"]
     survey = report["survey"]
 

@@ -13,7 +13,7 @@ from flask_sqlalchemy.pagination import Pagination
 
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
-from ..moderation.flags import fold
+from ..text import fold
 from ..municipalities.models import Municipality
 from .models import Proposal
 

@@ -19,7 +19,7 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon, RoomPhase, Theme
 from ..ideathons.services import can_moderate, theme_of
-from ..moderation.flags import fold
+from ..text import fold
 from ..moderation.services import record
 from ..votes.services import vote_counts
 from .models import NEXT_STATUSES, Competence, CostRange, Proposal, Response, ResponseStatus

@@ -1,20 +1,26 @@
 """The archive: moderators write proposals and archive the ideathon; everyone browses and searches
 the archive and follows each proposal's answers; officials answer their municipality's."""
+import re
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_user_timezone
 from flask_login import current_user
 
 from ..accounts import role_required
+from ..database import utcnow
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_moderate
 from ..moderation.views import moderated
 from ..municipalities.services import get_by_code
 from ..pdf import pdf_download, static_text
+from ..text import fold
 from ..votes.services import ranking
 from . import services
 from .forms import ProposalForm, ResponseForm
 from .models import STATUS_LABELS, Proposal
+from .report import charts_of, report_of
 from .search import Filters, search_proposals
 
 bp = Blueprint("archive", __name__)
@@ -195,9 +201,6 @@ def _report_ideathon(ideathon_id: int) -> Ideathon:
 
 
 def _report_page(ideathon: Ideathon, *, pdf: bool = False, svg_css: str | None = None) -> str:
-    from ..database import utcnow
-    from .report import charts_of, report_of
-
     figures = report_of(ideathon)
     return render_template("archive/report.html", ideathon=ideathon, report=figures, pdf=pdf,
                            charts=charts_of(figures, svg_css=svg_css), generated_at=utcnow())
@@ -220,11 +223,5 @@ def report_pdf(ideathon_id: int):
 
 def _report_filename(ideathon: Ideathon) -> str:
     """informe-<municipality>-<date>.pdf: ASCII, the date the ideathon took place (Guatemala time)."""
-    import re
-
-    from flask_babel import to_user_timezone
-
-    from ..moderation.flags import fold
-
     place = re.sub(r"[^a-z0-9]+", "-", fold(ideathon.municipality.name)).strip("-") or ideathon.municipality.code
     return f"informe-{place}-{to_user_timezone(ideathon.starts_at).date().isoformat()}.pdf"

@@ -7,7 +7,8 @@ from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from .models import CATEGORY_LABELS, Category
-from .services import MAX_DESCRIPTION, plain_amount
+from ..money import plain_amount
+from .services import MAX_DESCRIPTION
 
 AMOUNT_HINT = _l("En quetzales, por ejemplo 1500 o 1,500.50.")
 

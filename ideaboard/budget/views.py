@@ -7,11 +7,12 @@ from flask_login import current_user
 
 from ..accounts import role_required
 from ..accounts.models import Role
-from ..archive.charts import Item, bar_chart
+from ..charts import Item, bar_chart
 from ..extensions import db
+from ..money import quetzales
 from ..ideathons.models import Ideathon
 from ..ideathons.services import PLANNERS
-from ..programme.dates import today
+from ..dates import today
 from ..programme.services import ProgrammeError, can_change, sees_municipality
 from ..programme.views import visible_programme
 from . import models  # noqa: F401
@@ -44,7 +45,7 @@ def _ideathon_page(ideathon: Ideathon, *, plan=None, expense=None, status: int =
         "budget/ideathon.html", ideathon=ideathon, programme=ideathon.programme, totals=totals,
         expenses=services.expenses_of(ideathon) if budget else [], planner=planner,
         editable=planner and budget and not ideathon.is_cancelled,
-        plan=plan, expense=expense or ExpenseForm(), today=today(), quetzales=services.quetzales,
+        plan=plan, expense=expense or ExpenseForm(), today=today(), quetzales=quetzales,
         category_label=category_label,
     ), status
 
@@ -113,7 +114,7 @@ def delete_expense(expense_id: int):
         flash(_("Gasto borrado."), "success")
         return redirect(url_for("budget.ideathon", ideathon_id=ideathon.id) + "#gastos")
     return render_template("budget/delete_expense.html", expense=expense, ideathon=ideathon, form=form,
-                           category=Category(expense.category), quetzales=services.quetzales)
+                           category=Category(expense.category), quetzales=quetzales)
 
 
 def _chart(totals: services.Totals):
@@ -125,12 +126,12 @@ def _chart(totals: services.Totals):
             share = round(100 * actual / planned)
             items.append(Item(category.label, share))
             description.append(_("%(category)s: %(share)s (%(actual)s de %(planned)s)", category=category.label,
-                                 share=format_percent(share / 100), actual=services.quetzales(actual),
-                                 planned=services.quetzales(planned)))
+                                 share=format_percent(share / 100), actual=quetzales(actual),
+                                 planned=quetzales(planned)))
         else:
             items.append(Item(_("%(category)s (sin plan)", category=category.label), 0, True))
             description.append(_("%(category)s: sin plan, gastado %(actual)s", category=category.label,
-                                 actual=services.quetzales(actual)))
+                                 actual=quetzales(actual)))
     return bar_chart(items, id="budget-chart", title=_l("Ejecución por categoría, en porcentaje de lo planificado"),
                      label_heading=_l("Categoría"), value_heading=_l("Porcentaje ejecutado"),
                      description="; ".join(description) + ".")
@@ -146,6 +147,6 @@ def programme(programme_id: int):
     return render_template(
         "budget/programme.html", programme=programme, totals=totals, rows=rows, chart=_chart(totals),
         planner=planner, expenses=services.programme_expenses(programme) if planner else [],
-        titles={row.ideathon.id: row.ideathon.title for row in rows}, quetzales=services.quetzales,
+        titles={row.ideathon.id: row.ideathon.title for row in rows}, quetzales=quetzales,
         category_label=category_label,
     )

@@ -26,7 +26,8 @@ from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..programme.models import Activity, Milestone, Programme
-from ..programme.services import ideathons_of, local_day
+from ..dates import local_day
+from ..programme.services import ideathons_of
 
 EVENT_LENGTH = timedelta(hours=4)  # an ideathon's usual length, for calendars that need an end
 FEED_REFRESH = timedelta(hours=6)  # how often a subscribed calendar should fetch the feed again

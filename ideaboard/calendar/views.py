@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..database import utcnow
 from ..programme.models import Programme
-from ..programme.dates import today as today_in_guatemala
+from ..dates import today as today_in_guatemala
 from ..programme.services import can_change
 from ..programme.views import visible_programme
 from . import services

@@ -1,11 +1,11 @@
-"""The evaluation's charts, drawn on the server with the archive's chart kit (archive/charts.py):
+"""The evaluation's charts, drawn on the server with the chart kit (ideaboard/charts.py):
 each a <figure> with its SVG, a text description and the same figures as a table."""
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import month_year
-from ..archive.charts import bar_chart, bar_groups, column_chart, stacked_bar
-from ..budget.services import quetzales
+from ..charts import bar_chart, bar_groups, column_chart, stacked_bar
+from ..money import quetzales
 from .services import QUESTIONS, Evaluation, answer_rows
 
 

@@ -46,7 +46,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, RoomPhase
 from ..programme.models import Programme
-from ..programme.dates import local_day, today
+from ..dates import local_day, today
 from ..programme.services import ProgrammeError, ideathons_of
 from ..rooms.models import Participant
 from .models import Answer, ExitSurvey

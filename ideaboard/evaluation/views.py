@@ -9,14 +9,15 @@ from flask_login import current_user
 from ..archive.views import REPORT_PDF_RATE_LIMIT
 from ..pdf import pdf_download, static_text
 from ..programme.views import visible_programme
-from ..budget.services import quetzales
+from ..money import quetzales
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
-from ..moderation.flags import fold
+from ..text import fold
 from ..programme.models import Programme
 from ..programme.services import ProgrammeError
 from ..rooms.admission import current_participant, participant_rate_key
 from . import models  # noqa: F401
+from .charts import charts_of
 from .forms import ExitSurveyForm
 from .services import CSV_ENCODING, MIN_ANSWERS, answer_survey, evaluation, evaluation_csv, survey_refusal
 
@@ -72,8 +73,6 @@ def _survey_page(ideathon: Ideathon, form: ExitSurveyForm, page: str, message: s
 # --- The programme's evaluation ------------------------------------------------------------------
 
 def _page(template: str, programme: Programme, *, pdf: bool = False, svg_css: str | None = None) -> str:
-    from .charts import charts_of
-
     ev = evaluation(programme)
     return render_template(template, programme=programme, ev=ev, charts=charts_of(ev, svg_css=svg_css),
                            pdf=pdf, min_answers=MIN_ANSWERS, n=format_decimal, pct=_percent, money=quetzales)

@@ -1,13 +1,13 @@
 """The flag list: ideas containing one of its words are marked for the moderators, never hidden
 or deleted automatically. Matching ignores case and accents and looks at whole words."""
 import re
-import unicodedata
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..database import write
 from ..extensions import db
+from ..text import fold
 from .models import FlagWord
 
 MAX_WORDS = 500
@@ -15,12 +15,6 @@ MAX_WORDS = 500
 # Guatemala. Coordinators edit it at /moderacion/palabras.
 DEFAULT_WORDS = ["idiota", "estúpido", "estúpida", "imbécil", "pendejo", "pendeja", "mierda", "puta", "puto",
                  "hijueputa", "cerote", "culero", "maricón", "cabrón", "verga", "malparido", "chinga"]
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Estúpido" and "estupido" are the same word here."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def flag_words() -> list[str]:

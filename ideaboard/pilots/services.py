@@ -27,10 +27,10 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
-from ..moderation.flags import fold
+from ..text import fold
 from ..municipalities.models import Municipality
 from ..programme.models import Programme
-from ..programme.dates import parse_day, today
+from ..dates import parse_day, today
 from ..programme.services import ProgrammeError, check_within, refuse, require_planner
 from .models import STAGES, BaselineValue, Indicator, PilotMunicipality, PilotStage
 

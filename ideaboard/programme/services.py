@@ -17,7 +17,7 @@ from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_plan
-from .dates import local_day, today  # noqa: F401 - local_day is part of this module's interface
+from ..dates import local_day, today
 from .models import Activity, Milestone, Programme, WorkStatus
 
 LIMITS = {"name": 200, "title": 200, "coordinating_institution": 200, "responsible": 200,

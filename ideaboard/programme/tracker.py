@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from .models import Programme, WorkStatus
-from .dates import today
+from ..dates import today
 from .services import can_change, ideathons_of
 
 

@@ -8,7 +8,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from ideaboard.accounts.models import Role
-from ideaboard.archive.charts import bar_chart, stacked_bar
+from ideaboard.charts import bar_chart, stacked_bar
 from ideaboard.archive.report import report_of
 from ideaboard.archive.services import archive_ideathon, draft_proposal
 from ideaboard.ideas.services import post_idea, post_paper_idea

@@ -7,10 +7,10 @@ import pytest
 from ideaboard.accounts.models import Role
 from ideaboard.budget.models import DEFAULT_PLAN, Category
 from ideaboard.budget.services import (
-    AmountError, add_expense, delete_expense, expenses_of, ideathon_budgets, ideathon_totals, parse_amount,
-    programme_totals, quetzales, set_plan,
+    add_expense, delete_expense, expenses_of, ideathon_budgets, ideathon_totals, programme_totals, set_plan,
 )
 from ideaboard.ideathons.services import cancel_ideathon
+from ideaboard.money import AmountError, parse_amount, quetzales
 from ideaboard.programme.services import ProgrammeError
 from tests.budget.helpers import expense_count, planned
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from ideaboard.accounts.models import Role
-from ideaboard.archive.charts import bar_groups, column_chart
+from ideaboard.charts import bar_groups, column_chart
 from tests.archive.test_report import pdf_pages
 from tests.conftest import Auth
 
@@ -127,7 +127,7 @@ def test_the_csv_figures_do_not_depend_on_the_interface_language(app, client, sm
     assert "3.7" in spanish[1].split(",")
 
 
-# --- The two chart kinds added to archive/charts.py ---------------------------------------------
+# --- The two chart kinds added to ideaboard/charts.py ---------------------------------------------
 
 def test_a_column_chart_states_every_value_and_thins_its_ticks(app):
     with app.test_request_context("/"):

@@ -1,12 +1,12 @@
 """Days as people in Guatemala count them and type them: the programme's rules (dates within its
-period, nothing done or spent in the future) all use these. No import of the services here, so the
-budget (which the ideathons import) may use it too."""
+period, nothing done or spent in the future), the budget's, the calendar's and the evaluation's all
+use these."""
 import re
 from datetime import date, datetime
 
 from flask_babel import to_user_timezone
 
-from ..database import utcnow
+from .database import utcnow
 
 _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
 _DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
