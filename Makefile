@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install pango run test test-fast bench browser java vnu translations extract-messages update-messages init-messages clean
+.PHONY: help install pango run test test-fast lint bench browser java vnu translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -75,11 +75,15 @@ run: install
 	IDEABOARD_ENV=development $(FLASK) demo load
 	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
 
-test: install browser vnu
+test: install browser vnu lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: install
+test-fast: install lint
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+# The import contracts of pyproject.toml (docs/architecture.md): layers point one way, no cycles.
+lint: install
+	$(BIN)/lint-imports
 
 bench: install
 	$(BIN)/pytest tests/bench -p no:cacheprovider -o addopts="" -s $(PYTEST_ARGS)
