@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install pango run test test-fast lint bench browser java vnu translations extract-messages update-messages init-messages clean
+.PHONY: help install pango run test test-fast lint migration bench browser java vnu translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
@@ -84,6 +84,13 @@ test-fast: install lint
 # The import contracts of pyproject.toml (docs/architecture.md): layers point one way, no cycles.
 lint: install
 	$(BIN)/lint-imports
+
+# A new migration, numbered after the last one and named by its subject (docs/architecture.md, "Migrations"):
+#   make migration M="rooms: hall kit"   ->   migrations/versions/0008_rooms_hall_kit.py
+migration: install
+	@test -n "$(M)" || { echo 'Say what the migration is for: make migration M="package: subject"' >&2; exit 1; }
+	IDEABOARD_ENV=development $(FLASK) db upgrade
+	IDEABOARD_ENV=development $(FLASK) db migrate -m "$(M)" --rev-id $$(ls migrations/versions | sed -n 's/^\([0-9]\{4\}\)_.*/\1/p' | sort | tail -1 | awk '{printf "%04d", $$1 + 1}')
 
 bench: install
 	$(BIN)/pytest tests/bench -p no:cacheprovider -o addopts="" -s $(PYTEST_ARGS)

@@ -1,5 +1,7 @@
 """The architecture's rule that import-linter's contracts (pyproject.toml, run by `make test`) cannot
 say: no two modules import each other, whatever package they are in (docs/architecture.md)."""
+from pathlib import Path
+
 import grimp
 
 
@@ -32,3 +34,25 @@ def test_no_two_modules_import_each_other_even_inside_a_function():
     """With no circle in the graph (which counts imports inside functions too), no import inside a
     function can be there to break one: those left are for start-up cost or the app factory."""
     assert import_cycles(grimp.build_graph("ideaboard")) == []
+
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations" / "versions"
+FIELDED = 7  # 0001-0007 ran on databases in the field before the rule below: they stay as they are
+
+
+def test_migrations_are_numbered_in_order_and_named_by_their_subject():
+    """From 0008 on, one migration per feature and package: 00NN_<package>_<subject>.py, its message
+    "<package>: <subject>", revising the one before, without Alembic's "please adjust!" comments
+    (`make migration M="package: subject"` writes them so)."""
+    files = sorted(MIGRATIONS.glob("*.py"))
+    numbers = [int(path.name[:4]) for path in files]
+    assert numbers == list(range(1, len(files) + 1))
+    packages = {path.name for path in (Path(__file__).resolve().parent.parent / "ideaboard").iterdir() if path.is_dir()}
+    for path in files[FIELDED:]:
+        text = path.read_text(encoding="utf-8")
+        number = path.name[:4]
+        package = path.stem[5:].split("_")[0]
+        assert package in packages, f"{path.name}: name it 00NN_<package>_<subject>.py"
+        assert text.startswith(f'"""{package}: '), f"{path.name}: its message is '{package}: <subject>'"
+        assert f"revision = '{number}'" in text and f"down_revision = '{int(number) - 1:04d}'" in text
+        assert "please adjust" not in text and "end Alembic commands" not in text, path.name
