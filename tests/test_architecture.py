@@ -1,5 +1,6 @@
 """The architecture's rule that import-linter's contracts (pyproject.toml, run by `make test`) cannot
 say: no two modules import each other, whatever package they are in (docs/architecture.md)."""
+import subprocess
 from pathlib import Path
 
 import grimp
@@ -56,3 +57,17 @@ def test_migrations_are_numbered_in_order_and_named_by_their_subject():
         assert text.startswith(f'"""{package}: '), f"{path.name}: its message is '{package}: <subject>'"
         assert f"revision = '{number}'" in text and f"down_revision = '{int(number) - 1:04d}'" in text
         assert "please adjust" not in text and "end Alembic commands" not in text, path.name
+
+
+def test_no_file_cites_a_document_outside_the_repository():
+    """The design is in docs/architecture.md: nothing tracked points at documents kept elsewhere."""
+    root = Path(__file__).resolve().parent.parent
+    outside = ["DESIGN" + ".md", "TOOLING" + ".md", "STYLE" + ".md", "../" + "shared/"]
+    tracked = subprocess.run(["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True).stdout.split()
+    citing = []
+    for name in tracked:
+        path = root / name
+        if path.suffix in {".py", ".md", ".html", ".js", ".css", ".toml", ".ini", ".cfg", ".txt", ".mako", ""}:
+            text = path.read_text(encoding="utf-8", errors="ignore") if path.is_file() else ""
+            citing += [f"{name}: {doc}" for doc in outside if doc in text]
+    assert citing == []

@@ -1,4 +1,4 @@
-"""The security baseline of DESIGN.md, checked on real responses."""
+"""The security baseline (docs/architecture.md, "Security baseline"), checked on real responses."""
 import re
 
 import pytest

@@ -3,7 +3,8 @@ live; the projector shows the QR code, the code and who is in; a phone that lose
 catches up when it comes back; posting works without JavaScript; axe after live updates too.
 
 Cutting a phone's connection: `context.set_offline(True)` makes every new request fail at once
-(net::ERR_INTERNET_DISCONNECTED) but does not close an open WebSocket by itself (TOOLING.md).
+(net::ERR_INTERNET_DISCONNECTED) but does not close an open WebSocket by itself (seen with Debian's
+Chromium here).
 What closes it in practice is the Socket.IO client: Chromium fires the window's "offline" event
 when the context goes offline, and engine.io-client (static/vendor/socket.io-4.8.4.min.js)
 listens for it and closes its transport ("transport close"): the page sees a disconnect within

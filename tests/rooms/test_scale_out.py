@@ -2,7 +2,7 @@
 
 An idea posted over HTTP to process A reaches a phone whose socket is connected to process B.
 Flask-SocketIO's test client cannot run with a message queue, so this test starts
-`python wsgi.py` twice, as production does (DESIGN.md, "Scale-out"), and talks to both over
+`python wsgi.py` twice, as production does (README, "Production"), and talks to both over
 loopback with `requests` and python-socketio's client. It runs in the Redis profile of CI
 (REDIS_URL set, DATABASE_URL pointing at PostgreSQL).
 """
