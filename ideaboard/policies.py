@@ -10,6 +10,7 @@ as `role_required(*PLANNERS)`.
 - Planners (coordinators and admins) plan ideathons and programmes and may run any room.
 - A moderator runs the rooms of the ideathons they are assigned to.
 - A municipal official reads their own municipality's records and answers its proposals.
+- A participant answers the exit survey of their own room once, after it closed.
 - Admins manage the staff accounts.
 - A draft programme is the planners'; once published it is public. Evidence is seen by whoever
   manages it, and by everyone once it is published (an activity's, once its programme is too).
@@ -24,6 +25,7 @@ from .archive.models import Proposal
 from .evidence.models import Evidence
 from .ideathons.models import Ideathon
 from .programme.models import Activity, Programme
+from .rooms.models import Participant
 
 # --- The role sets -------------------------------------------------------------------------------
 
@@ -69,6 +71,13 @@ def is_official_of(user: User, municipality_id: int) -> bool:
 def can_moderate(user: User, ideathon: Ideathon) -> bool:
     """Planners, and the moderators assigned to this ideathon, may run its room."""
     return can_plan(user) or (user.is_authenticated and user.id in {m.id for m in ideathon.moderators})
+
+
+def can_answer_survey(participant: Participant | None, ideathon: Ideathon) -> bool:
+    """May this phone answer the exit survey now? Its room is closed (not cancelled) and it has not
+    answered yet."""
+    return (participant is not None and participant.ideathon_id == ideathon.id and ideathon.exit_survey_open
+            and not participant.exit_survey_done)
 
 
 # --- A municipality's records and answers --------------------------------------------------------

@@ -16,9 +16,10 @@ from ideaboard.archive.models import Proposal
 from ideaboard.evidence.models import Evidence
 from ideaboard.extensions import db
 from ideaboard.ideathons.models import Ideathon, RoomPhase
-from ideaboard.ideathons.services import assign_moderators
+from ideaboard.ideathons.services import assign_moderators, cancel_ideathon
 from ideaboard.municipalities.services import get_by_code
 from ideaboard.programme.services import CommitmentDraft, add_activity, add_milestone
+from ideaboard.rooms.services import close_room, join_room
 
 ROOT = Path(__file__).resolve().parent.parent
 MIXCO, OTHER_TOWN = "0108", "0101"
@@ -78,6 +79,20 @@ def test_who_moderates_an_ideathon(people, assigned):
     # `people`'s moderator moderates another ideathon, not this one.
     assert who(people, policies.can_moderate, ideathon) == {"admin", "coordinator"}
     assert policies.can_moderate(own, ideathon)
+
+
+def test_who_answers_the_exit_survey(open_room, people):
+    room, other = open_room(), open_room()
+    mine, theirs = join_room(room, nickname="Ana"), join_room(other, nickname="Luis")
+    assert not policies.can_answer_survey(mine, room)  # still open
+    close_room(room, actor=people["coordinator"])
+    assert policies.can_answer_survey(mine, room)
+    assert not policies.can_answer_survey(theirs, room) and not policies.can_answer_survey(None, room)
+    mine.exit_survey_done = True
+    assert not policies.can_answer_survey(mine, room)
+    close_room(other, actor=people["coordinator"])
+    cancel_ideathon(other, reason="Lluvia", actor=people["coordinator"])
+    assert not policies.can_answer_survey(theirs, other)
 
 
 def test_who_reads_a_municipality_s_records(people):

@@ -17,7 +17,7 @@ from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..ideathons.models import Ideathon, RoomPhase, Theme
+from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..moderation.flags import fold
 from ..moderation.services import record
@@ -110,7 +110,7 @@ def _require_drafting(ideathon: Ideathon, actor: User) -> None:
     db.session.refresh(ideathon)
     if ideathon.archived_at is not None:
         raise ArchiveError(_l("Esta ideatón ya está archivada: sus propuestas no cambian."))
-    if not ideathon.room_code or ideathon.phase != RoomPhase.CLOSED:
+    if not ideathon.room_has_closed:
         raise ArchiveError(_l("Las propuestas se escriben cuando termina la votación: cierre la sala primero."))
 
 
@@ -173,9 +173,9 @@ def archive_ideathon(ideathon: Ideathon, *, actor: User) -> Ideathon:
         db.session.refresh(ideathon)
         if ideathon.archived_at is not None:
             raise ArchiveError(_l("Esta ideatón ya estaba archivada."))
-        if ideathon.phase == RoomPhase.VOTING and ideathon.room_is_open:
+        if ideathon.voting:
             raise ArchiveError(_l("La votación sigue abierta: ciérrela antes de archivar la ideatón."))
-        if not ideathon.room_code or ideathon.phase != RoomPhase.CLOSED:
+        if not ideathon.room_has_closed:
             raise ArchiveError(_l("Cierre la sala antes de archivar la ideatón."))
         proposals = proposals_of(ideathon)
         for proposal in proposals:  # the final count, as the board stands
