@@ -101,9 +101,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.globals["new_client_id"] = new_client_id
 
-    from . import rendering
+    from . import policies, rendering
 
     rendering.init_app(app)
+    policies.init_app(app)
 
     from .cli import register_commands
 

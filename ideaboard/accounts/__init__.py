@@ -10,7 +10,7 @@ from .models import Role, User
 
 
 class Visitor(AnonymousUserMixin):
-    """Someone not logged in: holds no role (so templates may ask `has_role` of anyone)."""
+    """Someone not logged in: holds no role (so a rule may ask `has_role` of anyone)."""
 
     def has_role(self, *roles: Role) -> bool:
         return False

@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import utcnow, write
 from ..extensions import db
 from ..municipalities.models import Municipality
+from ..policies import can_manage_accounts
 from .models import Role, User, new_session_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -48,7 +49,7 @@ def create_user(
         raise AccountError(_l("Escriba un correo electrónico válido."))
     if not name:
         raise AccountError(_l("Escriba el nombre de la persona."))
-    if actor is not None and not actor.has_role(Role.ADMIN):
+    if actor is not None and not can_manage_accounts(actor):
         raise AccountError(_l("Solo la administración puede crear cuentas."))
     if role is Role.OFFICIAL and municipality is None:
         raise AccountError(_l("Un funcionario municipal pertenece a un municipio: elija cuál."))
@@ -69,7 +70,7 @@ def create_user(
 def update_user(user: User, *, name: str, role: Role | str, municipality: Municipality | None, actor: User) -> User:
     """Change who an account is and what it may do (admin only)."""
     role = Role(role)
-    if not actor.has_role(Role.ADMIN):
+    if not can_manage_accounts(actor):
         raise AccountError(_l("Solo la administración puede cambiar cuentas."))
     if user.id == actor.id and role is not Role.ADMIN:
         raise AccountError(_l("No puede quitarse a sí mismo el rol de administración."))
@@ -110,7 +111,7 @@ def change_password(user: User, *, current_password: str, new_password: str) -> 
 
 def set_password(user: User, *, new_password: str, actor: User | None) -> None:
     """An admin (or the command line) sets someone's password; their sessions end."""
-    if actor is not None and not actor.has_role(Role.ADMIN):
+    if actor is not None and not can_manage_accounts(actor):
         raise AccountError(_l("Solo la administración puede cambiar la contraseña de otra persona."))
     validate_password(new_password)
     with write():
@@ -120,7 +121,7 @@ def set_password(user: User, *, new_password: str, actor: User | None) -> None:
 
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Deactivate (or reactivate) an account. A deactivated account is signed out at once."""
-    if not actor.has_role(Role.ADMIN):
+    if not can_manage_accounts(actor):
         raise AccountError(_l("Solo la administración puede desactivar cuentas."))
     if user.id == actor.id and not active:
         raise AccountError(_l("No puede desactivar su propia cuenta."))

@@ -5,9 +5,10 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..municipalities.services import all_municipalities
+from ..policies import ACCOUNT_MANAGERS
 from . import redirect_after_login, role_required
 from .forms import ChangePasswordForm, EditUserForm, LoginForm, SetPasswordForm, UserForm
-from .models import Role, User
+from .models import User
 from .services import (
     AccountError, authenticate, change_password, create_user, list_users, normalise_email,
     set_active, set_password, update_user,
@@ -83,7 +84,7 @@ def change_own_password():
 
 
 @bp.route("/usuarios")
-@role_required(Role.ADMIN)
+@role_required(*ACCOUNT_MANAGERS)
 def users():
     """All staff accounts, active first."""
     return render_template("accounts/users.html", users=list_users())
@@ -96,7 +97,7 @@ def _user_form_page(form, user=None, status=200):
 
 
 @bp.route("/usuarios/nuevo", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(*ACCOUNT_MANAGERS)
 def create_user_view():
     """An admin creates a staff account (an official belongs to one municipality)."""
     form = UserForm()
@@ -114,7 +115,7 @@ def create_user_view():
 
 
 @bp.route("/usuarios/<int:user_id>", methods=["GET", "POST"])
-@role_required(Role.ADMIN)
+@role_required(*ACCOUNT_MANAGERS)
 def edit_user(user_id: int):
     """An admin changes an account's name, role and municipality, or its password."""
     user = _get_user_or_404(user_id)
@@ -134,7 +135,7 @@ def edit_user(user_id: int):
 
 
 @bp.route("/usuarios/<int:user_id>/contrasena", methods=["POST"])
-@role_required(Role.ADMIN)
+@role_required(*ACCOUNT_MANAGERS)
 def reset_password(user_id: int):
     """An admin sets a new password for someone who lost theirs."""
     user = _get_user_or_404(user_id)
@@ -154,7 +155,7 @@ def reset_password(user_id: int):
 
 
 @bp.route("/usuarios/<int:user_id>/estado", methods=["POST"])
-@role_required(Role.ADMIN)
+@role_required(*ACCOUNT_MANAGERS)
 def toggle_active(user_id: int):
     """Deactivate or reactivate an account (the form asks for confirmation first)."""
     user = _get_user_or_404(user_id)

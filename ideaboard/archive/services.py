@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
-from ..ideathons.models import Ideathon, RoomPhase, Theme
-from ..ideathons.services import can_moderate, theme_of
+from ..ideathons.models import Ideathon, Theme
+from ..ideathons.services import theme_of
 from ..text import fold
 from ..moderation.services import record
+from ..policies import can_answer_proposal, can_moderate
 from ..votes.services import vote_counts
 from .models import NEXT_STATUSES, Competence, CostRange, Proposal, Response, ResponseStatus
 
@@ -109,7 +110,7 @@ def _require_drafting(ideathon: Ideathon, actor: User) -> None:
     db.session.refresh(ideathon)
     if ideathon.archived_at is not None:
         raise ArchiveError(_l("Esta ideatón ya está archivada: sus propuestas no cambian."))
-    if not ideathon.room_code or ideathon.phase != RoomPhase.CLOSED:
+    if not ideathon.room_has_closed:
         raise ArchiveError(_l("Las propuestas se escriben cuando termina la votación: cierre la sala primero."))
 
 
@@ -172,9 +173,9 @@ def archive_ideathon(ideathon: Ideathon, *, actor: User) -> Ideathon:
         db.session.refresh(ideathon)
         if ideathon.archived_at is not None:
             raise ArchiveError(_l("Esta ideatón ya estaba archivada."))
-        if ideathon.phase == RoomPhase.VOTING and ideathon.room_is_open:
+        if ideathon.voting:
             raise ArchiveError(_l("La votación sigue abierta: ciérrela antes de archivar la ideatón."))
-        if not ideathon.room_code or ideathon.phase != RoomPhase.CLOSED:
+        if not ideathon.room_has_closed:
             raise ArchiveError(_l("Cierre la sala antes de archivar la ideatón."))
         proposals = proposals_of(ideathon)
         for proposal in proposals:  # the final count, as the board stands
@@ -184,15 +185,9 @@ def archive_ideathon(ideathon: Ideathon, *, actor: User) -> Ideathon:
     return ideathon
 
 
-def can_answer(user: User, proposal: Proposal) -> bool:
-    """Only officials of the proposal's own municipality answer it."""
-    return (user.is_authenticated and user.role == Role.OFFICIAL
-            and user.municipality_id == proposal.municipality_id)
-
-
 def respond(proposal: Proposal, *, actor: User, status: str, text: str) -> Response:
     """Record the municipality's next step on a proposal, with its public text."""
-    if not can_answer(actor, proposal):
+    if not can_answer_proposal(actor, proposal):
         raise ArchiveError(_l("Solo el personal de la municipalidad de esta propuesta puede responderla."), 403)
     text = (text or "").strip()
     if not text:

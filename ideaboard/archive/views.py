@@ -11,10 +11,10 @@ from ..accounts import role_required
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
 from ..moderation.views import moderated
 from ..municipalities.services import get_by_code
 from ..pdf import pdf_download, static_text
+from ..policies import can_answer_proposal, can_moderate
 from ..text import fold
 from ..votes.services import ranking
 from . import services
@@ -162,7 +162,7 @@ def proposal(proposal_id: int):
     proposal = _proposal(proposal_id)
     if proposal.ideathon.archived_at is None and not can_moderate(current_user, proposal.ideathon):
         abort(404)
-    answer = ResponseForm().for_proposal(proposal) if services.can_answer(current_user, proposal) else None
+    answer = ResponseForm().for_proposal(proposal) if can_answer_proposal(current_user, proposal) else None
     return render_template("archive/proposal.html", proposal=proposal, answer=answer)
 
 

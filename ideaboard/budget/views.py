@@ -6,14 +6,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..accounts import role_required
-from ..accounts.models import Role
 from ..charts import Item, bar_chart
-from ..extensions import db
-from ..money import quetzales
-from ..ideathons.models import Ideathon
-from ..ideathons.services import PLANNERS
 from ..dates import today
-from ..programme.services import ProgrammeError, can_change, sees_municipality
+from ..extensions import db
+from ..ideathons.models import Ideathon
+from ..money import quetzales
+from ..policies import PLANNERS, PLANNERS_AND_OFFICIALS, can_plan, sees_municipality
+from ..programme.services import ProgrammeError
 from ..programme.views import visible_programme
 from . import models  # noqa: F401
 from . import services
@@ -36,7 +35,7 @@ def _readable(ideathon: Ideathon) -> Ideathon:
 
 
 def _ideathon_page(ideathon: Ideathon, *, plan=None, expense=None, status: int = 200):
-    planner = can_change(current_user)
+    planner = can_plan(current_user)
     budget = ideathon.programme_id is not None
     totals = services.ideathon_totals(ideathon) if budget else None
     if planner and budget and plan is None:
@@ -60,7 +59,7 @@ def _refused(error: ProgrammeError, ideathon: Ideathon, **forms):
 
 
 @bp.route("/ideatones/<int:ideathon_id>/presupuesto")
-@role_required(Role.ADMIN, Role.COORDINATOR, Role.OFFICIAL)
+@role_required(*PLANNERS_AND_OFFICIALS)
 def ideathon(ideathon_id: int):
     """Planned against actual by category, the expenses, and for planners the two forms."""
     return _ideathon_page(_readable(db.get_or_404(Ideathon, ideathon_id)))
@@ -143,7 +142,7 @@ def programme(programme_id: int):
     programme = visible_programme(programme_id)  # public once published; a draft is the planners'
     totals = services.programme_totals(programme)
     rows = services.ideathon_budgets(programme)
-    planner = can_change(current_user)
+    planner = can_plan(current_user)
     return render_template(
         "budget/programme.html", programme=programme, totals=totals, rows=rows, chart=_chart(totals),
         planner=planner, expenses=services.programme_expenses(programme) if planner else [],

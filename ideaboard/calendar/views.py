@@ -6,9 +6,9 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from flask_login import current_user
 
 from ..database import utcnow
+from ..policies import can_plan
 from ..programme.models import Programme
 from ..dates import today as today_in_guatemala
-from ..programme.services import can_change
 from ..programme.views import visible_programme
 from . import services
 
@@ -30,7 +30,7 @@ def month(programme_id: int):
     return render_template(
         "calendar/month.html", programme=programme, view=services.month_view(programme, shown, today),
         weekdays=services.weekday_names(), month_title=services.month_title, month_key=services.month_key,
-        feed=subscription(programme), planner=can_change(current_user),
+        feed=subscription(programme), planner=can_plan(current_user),
     )
 
 

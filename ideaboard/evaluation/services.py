@@ -70,13 +70,6 @@ QUESTIONS = {  # the survey's questions, as the page asks them and the evaluatio
 
 # --- The survey ----------------------------------------------------------------------------------
 
-def can_answer(participant: Participant | None, ideathon: Ideathon) -> bool:
-    """May this phone answer the exit survey now? Its room is closed (not cancelled) and it has not
-    answered yet."""
-    return (participant is not None and participant.ideathon_id == ideathon.id and not ideathon.is_cancelled
-            and ideathon.phase == RoomPhase.CLOSED and not participant.exit_survey_done)
-
-
 def survey_refusal(participant: Participant | None, ideathon: Ideathon) -> ProgrammeError | None:
     """Why this phone may not answer now (None if it may): the message and status a view shows."""
     if participant is None or participant.ideathon_id != ideathon.id:

@@ -11,6 +11,7 @@
   where it is published.
 - Who sees it: whoever manages it sees everything; anyone else sees what is published, for an
   activity only once its programme is published. Unpublished evidence is not found (404) by others.
+  These two rules are in ideaboard.policies.
 - Files are checked and stored by uploads/services.py; deleting evidence deletes its file.
 """
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from ..accounts.models import User
 from ..database import write
 from ..extensions import db
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate, can_plan
+from ..policies import can_manage_evidence, can_manage_evidence_of, can_see_evidence
 from ..programme.models import Activity
 from ..programme.services import ProgrammeError, refuse
 from ..uploads.services import DOCUMENTS, PHOTOS, UploadError, check_upload, discard_upload, stored
@@ -52,39 +53,7 @@ class EvidenceDraft:
 Target = Ideathon | Activity
 
 
-# --- Who may do what ------------------------------------------------------------------------------
-
-def can_manage_target(user: User, target: Target) -> bool:
-    if isinstance(target, Activity):
-        return can_plan(user)
-    return can_moderate(user, target)
-
-
-def can_manage(user: User, evidence: Evidence) -> bool:
-    """The ideathon's moderators and the planners for an ideathon's evidence; planners for an activity's."""
-    if evidence.activity_id is not None:
-        return can_plan(user)
-    return can_moderate(user, evidence.ideathon)
-
-
-def activity_is_public(activity: Activity) -> bool:
-    return activity.milestone.programme.is_published
-
-
-def can_see_target(user: User, target: Target) -> bool:
-    """The page of an ideathon's evidence is public; an activity's, once its programme is published."""
-    if isinstance(target, Activity):
-        return activity_is_public(target) or can_plan(user)
-    return True
-
-
-def can_see(user: User, evidence: Evidence) -> bool:
-    if can_manage(user, evidence):
-        return True
-    if not evidence.published:
-        return False
-    return evidence.activity is None or activity_is_public(evidence.activity)
-
+# --- Refusing whoever may not manage it -----------------------------------------------------------
 
 def _require_manager(actor: User, allowed: bool) -> None:
     if not allowed:
@@ -95,7 +64,7 @@ def _require_manager(actor: User, allowed: bool) -> None:
 # --- Lists ---------------------------------------------------------------------------------------
 
 def _visible(rows, viewer: User) -> list[Evidence]:
-    return sorted((e for e in rows if can_see(viewer, e)),
+    return sorted((e for e in rows if can_see_evidence(viewer, e)),
                   key=lambda e: (KIND_ORDER.index(e.kind_enum), e.created_at, e.id))
 
 
@@ -144,7 +113,7 @@ def add_evidence(target: Target, draft: EvidenceDraft, file: FileStorage | None,
 
     Called by the evidence pages. Checks every field at once (EvidenceError with `errors`); an
     accepted file is stored before the row, and removed again if the row cannot be written."""
-    _require_manager(actor, can_manage_target(actor, target))
+    _require_manager(actor, can_manage_evidence_of(actor, target))
     try:
         kind = EvidenceKind(draft.kind)
     except ValueError:
@@ -189,7 +158,7 @@ def add_evidence(target: Target, draft: EvidenceDraft, file: FileStorage | None,
 def update_evidence(evidence: Evidence, draft: EvidenceDraft, *, actor: User) -> Evidence:
     """Change the title, the description, the link (of evidence that is a link) and whether it is
     published. The kind and the file stay: to replace a file, delete the evidence and add it again."""
-    _require_manager(actor, can_manage(actor, evidence))
+    _require_manager(actor, can_manage_evidence(actor, evidence))
     values, errors = _texts(draft, evidence.kind_enum)
     if evidence.upload_id is not None and values["url"]:
         errors["url"] = _l("Esta evidencia es un archivo: deje el enlace vacío.")
@@ -207,7 +176,7 @@ def update_evidence(evidence: Evidence, draft: EvidenceDraft, *, actor: User) ->
 
 def publish_evidence(evidence: Evidence, *, actor: User, published: bool = True) -> Evidence:
     """Show the evidence to the public, or keep it to the people who manage it."""
-    _require_manager(actor, can_manage(actor, evidence))
+    _require_manager(actor, can_manage_evidence(actor, evidence))
     with write():
         evidence.published = published
     return evidence
@@ -215,7 +184,7 @@ def publish_evidence(evidence: Evidence, *, actor: User, published: bool = True)
 
 def delete_evidence(evidence: Evidence, *, actor: User) -> None:
     """Delete the evidence and its file (the file once the deletion is committed)."""
-    _require_manager(actor, can_manage(actor, evidence))
+    _require_manager(actor, can_manage_evidence(actor, evidence))
     with write():
         upload = evidence.upload
         db.session.delete(evidence)

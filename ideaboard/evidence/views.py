@@ -8,6 +8,9 @@ from flask_login import current_user
 from ..accounts import role_required
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
+from ..policies import (
+    activity_is_public, can_manage_evidence, can_manage_evidence_of, can_see_evidence, can_see_evidence_of,
+)
 from ..programme.models import Activity
 from ..uploads import accepts_uploads
 from ..uploads.services import DOCUMENTS, accept_attribute, send_upload
@@ -30,7 +33,7 @@ def _per_account() -> str:
 def _activity(activity_id: int) -> Activity:
     """An activity whose page the visitor may see (404 otherwise: a draft programme is not shown)."""
     activity = db.session.get(Activity, activity_id)
-    if activity is None or not services.can_see_target(current_user, activity):
+    if activity is None or not can_see_evidence_of(current_user, activity):
         abort(404)
     return activity
 
@@ -41,9 +44,9 @@ def _evidence(evidence_id: int, *, manage: bool = False) -> Evidence:
     if evidence is None:
         abort(404)
     if manage:
-        if not services.can_manage(current_user, evidence):
+        if not can_manage_evidence(current_user, evidence):
             abort(403)
-    elif not services.can_see(current_user, evidence):
+    elif not can_see_evidence(current_user, evidence):
         abort(404)
     return evidence
 
@@ -59,7 +62,7 @@ def _page_url(target) -> str:
 
 
 def _page(target, form: EvidenceForm | None = None, status: int = 200):
-    manage = services.can_manage_target(current_user, target)
+    manage = can_manage_evidence_of(current_user, target)
     if manage and form is None:
         form = EvidenceForm()
     items = services.evidence_for(target, viewer=current_user)
@@ -71,11 +74,11 @@ def _page(target, form: EvidenceForm | None = None, status: int = 200):
 
 
 def _manageable(items) -> set[int]:
-    return {e.id for e in items if services.can_manage(current_user, e)}
+    return {e.id for e in items if can_manage_evidence(current_user, e)}
 
 
 def _add(target):
-    if not services.can_manage_target(current_user, target):
+    if not can_manage_evidence_of(current_user, target):
         abort(403)
     form = EvidenceForm()
     if not form.validate_on_submit():
@@ -177,7 +180,7 @@ def delete(evidence_id: int):
 def _send(evidence: Evidence, *, thumb: bool):
     if evidence.upload is None or (thumb and not evidence.upload.thumb_name):
         abort(404)
-    public = evidence.published and (evidence.activity is None or services.activity_is_public(evidence.activity))
+    public = evidence.published and (evidence.activity is None or activity_is_public(evidence.activity))
     return send_upload(evidence.upload, thumb=thumb, public=public)
 
 

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..moderation.flags import flags_in
+from ..policies import can_moderate
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
@@ -113,8 +114,6 @@ def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
     """A moderator types in an idea written on paper in the hall (marked as such), so people
     without phones are on the board too."""
     import uuid
-
-    from ..ideathons.services import can_moderate
 
     if not can_moderate(actor, ideathon):
         raise IdeaError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)

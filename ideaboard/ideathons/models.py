@@ -21,6 +21,19 @@ class RoomPhase(enum.StrEnum):
     def label(self) -> str:
         return str(PHASE_LABELS[self])
 
+    # What moving to this phase does (the console's buttons ask these of each next phase).
+    @property
+    def collects_ideas(self) -> bool:
+        return self is RoomPhase.IDEAS
+
+    @property
+    def takes_votes(self) -> bool:
+        return self is RoomPhase.VOTING
+
+    @property
+    def closes_room(self) -> bool:
+        return self is RoomPhase.CLOSED
+
 
 PHASE_LABELS = {
     RoomPhase.PREPARATION: _l("Preparación"),
@@ -136,6 +149,50 @@ class Ideathon(db.Model):
     @property
     def voting(self) -> bool:
         return self.room_is_open and self.phase == RoomPhase.VOTING
+
+    # The phase alone, whether or not the room is open or the ideathon cancelled (unlike
+    # `collecting_ideas` and `voting` above, which also need the room open).
+    @property
+    def in_preparation(self) -> bool:
+        return self.phase == RoomPhase.PREPARATION
+
+    @property
+    def in_ideas_phase(self) -> bool:
+        return self.phase == RoomPhase.IDEAS
+
+    @property
+    def in_voting_phase(self) -> bool:
+        return self.phase == RoomPhase.VOTING
+
+    @property
+    def is_closed(self) -> bool:
+        """The room's last phase: it admits no one and its board is read-only."""
+        return self.phase == RoomPhase.CLOSED
+
+    @property
+    def is_over(self) -> bool:
+        """Nothing more happens in the room: it closed, or the ideathon was cancelled."""
+        return self.is_cancelled or self.phase == RoomPhase.CLOSED
+
+    @property
+    def room_has_closed(self) -> bool:
+        """The room was opened and has closed: its board is final and proposals may be written."""
+        return bool(self.room_code) and self.phase == RoomPhase.CLOSED
+
+    @property
+    def exit_survey_open(self) -> bool:
+        """Participants answer the exit survey once the room has closed (not if it was cancelled)."""
+        return self.phase == RoomPhase.CLOSED and not self.is_cancelled
+
+    @property
+    def has_ranking(self) -> bool:
+        """From the vote on (and once closed) the board ranks its ideas; the counts may still be hidden."""
+        return self.phase in (RoomPhase.VOTING, RoomPhase.CLOSED)
+
+    @property
+    def shows_counts(self) -> bool:
+        """Are each idea's points shown now? From the vote on, unless hidden until the room closes."""
+        return self.has_ranking and self.counts_visible
 
     @property
     def ideas_are_private(self) -> bool:

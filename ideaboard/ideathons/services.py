@@ -1,4 +1,4 @@
-"""Rules for ideathons: who may plan them, what a valid plan is, cancelling, moderators."""
+"""Rules for ideathons: what a valid plan is, cancelling, moderators (who may: ideaboard.policies)."""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,11 +11,10 @@ from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..budget.services import ensure_plan
 from ..municipalities.models import Municipality
+from ..policies import can_be_assigned_to_moderate, can_plan
 from ..programme.models import Programme
 from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
-
-PLANNERS = (Role.ADMIN, Role.COORDINATOR)
 
 
 class IdeathonError(ValueError):
@@ -42,23 +41,11 @@ class IdeathonPlan:
     programme: Programme | None = None  # its day then falls within the programme's period
 
 
-def can_plan(user: User) -> bool:
-    return user.is_authenticated and user.has_role(*PLANNERS)
-
-
 def theme_of(ideathon: Ideathon, theme_id) -> Theme | None:
     """One of this ideathon's themes, from an id as typed; None for a bad id or another's theme."""
     theme_id = row_id(theme_id)
     theme = db.session.get(Theme, theme_id) if theme_id else None
     return theme if theme is not None and theme.ideathon_id == ideathon.id else None
-
-
-def can_moderate(user: User, ideathon: Ideathon) -> bool:
-    """Planners, and the moderators assigned to this ideathon, may run its room."""
-    return can_plan(user) or (user.is_authenticated and user.id in {m.id for m in ideathon.moderators})
-
-
-can_view_staff_page = can_moderate
 
 
 def _require_planner(actor: User) -> None:
@@ -185,7 +172,7 @@ def _next_room_sequence(ideathon: Ideathon) -> int:
 def assign_moderators(ideathon: Ideathon, moderators: list[User], *, actor: User) -> Ideathon:
     """Make exactly these users the ideathon's moderators (all must have the moderator role)."""
     _require_planner(actor)
-    if any(not user.has_role(Role.MODERATOR) or not user.active for user in moderators):
+    if not all(can_be_assigned_to_moderate(user) for user in moderators):
         raise IdeathonError(_l("Solo se pueden asignar cuentas activas con rol de moderación."))
     with write():
         ideathon.moderators = list(moderators)

@@ -6,14 +6,14 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..accounts import role_required
-from ..accounts.models import Role
 from ..database import utcnow
 from ..municipalities.services import all_municipalities
+from ..policies import PLANNERS, ROOM_STAFF, can_moderate, can_see_programme
 from ..programme.services import programme_choices
 from .forms import CancelForm, IdeathonForm, ModeratorsForm
 from .services import (
-    PLANNERS, IdeathonError, active_moderators, assign_moderators, can_plan, can_view_staff_page,
-    cancel_ideathon, create_ideathon, get_ideathon, ideathons_for_staff, update_ideathon,
+    IdeathonError, active_moderators, assign_moderators, cancel_ideathon, create_ideathon, get_ideathon,
+    ideathons_for_staff, update_ideathon,
 )
 from .themes import MAX_THEMES, default_themes
 
@@ -78,7 +78,7 @@ def _save(form: IdeathonForm, ideathon=None):
 
 
 @bp.route("/")
-@role_required(Role.ADMIN, Role.COORDINATOR, Role.MODERATOR)
+@role_required(*ROOM_STAFF)
 def index():
     """Staff list of ideathons: all of them for planners, a moderator's own for moderators."""
     return render_template("ideathons/index.html", ideathons=ideathons_for_staff(current_user), now=utcnow())
@@ -100,12 +100,11 @@ def detail(ideathon_id: int):
     """The public page of an ideathon: when, where, what about; staff also see their actions."""
     ideathon = _get_or_404(ideathon_id)
     from ..evidence.services import evidence_for
-    from ..programme.services import can_see
 
+    programme = ideathon.programme
     return render_template(
-        "ideathons/detail.html", ideathon=ideathon, can_plan=can_plan(current_user),
-        is_staff=can_view_staff_page(current_user, ideathon),
-        programme=ideathon.programme if ideathon.programme and can_see(current_user, ideathon.programme) else None,
+        "ideathons/detail.html", ideathon=ideathon, is_staff=can_moderate(current_user, ideathon),
+        programme=programme if programme and can_see_programme(current_user, programme) else None,
         evidence=evidence_for(ideathon, viewer=current_user),
     )
 

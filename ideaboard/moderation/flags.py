@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..database import write
 from ..extensions import db
+from ..policies import can_plan
 from ..text import fold
 from .models import FlagWord
 
@@ -34,8 +35,6 @@ class FlagListError(ValueError):
 
 def replace_flag_words(text: str, *, actor) -> list[str]:
     """Coordinators and admins replace the list: one word or expression per line."""
-    from ..ideathons.services import can_plan
-
     if not can_plan(actor):
         raise FlagListError(_l("Solo coordinación y administración cambian la lista de palabras."))
     words = []

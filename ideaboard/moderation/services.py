@@ -18,7 +18,8 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
-from ..ideathons.services import can_moderate, theme_of
+from ..ideathons.services import theme_of
+from ..policies import can_moderate
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence

@@ -11,11 +11,10 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from ..accounts import role_required
-from ..accounts.models import Role
 from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
+from ..policies import PLANNERS, can_moderate
 from ..votes.services import vote_counts
 from . import services
 from .flags import FlagListError, flag_words, replace_flag_words
@@ -193,7 +192,7 @@ def audit(ideathon_id: int):
 
 
 @bp.route("/moderacion/palabras", methods=["GET", "POST"])
-@role_required(Role.ADMIN, Role.COORDINATOR)
+@role_required(*PLANNERS)
 def words():
     """The flag list: ideas with these words are marked for the moderators, never hidden."""
     text = "\n".join(flag_words())

@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import role_required
-from ..accounts.models import Role
 from ..extensions import db
 from ..municipalities.services import all_municipalities
+from ..policies import PLANNERS, PLANNERS_AND_OFFICIALS, can_plan, sees_municipality
 from ..programme.models import Programme
-from ..programme.services import ProgrammeError, can_change, sees_municipality
+from ..programme.services import ProgrammeError
 from ..uploads import accepts_uploads
 from ..uploads.services import send_upload
 from . import services
@@ -20,8 +20,6 @@ from .forms import (ActionForm, AgreementForm, ImportForm, IndicatorForm, Invita
 from .models import Indicator, PilotMunicipality
 
 bp = Blueprint("pilots", __name__)
-PLANNERS = (Role.ADMIN, Role.COORDINATOR)
-
 
 
 
@@ -66,7 +64,7 @@ def propose(programme_id: int):
 # --- One municipality's record -------------------------------------------------------------------
 
 def _detail_page(pilot, *, forms=None, error=None, status=200):
-    planner = can_change(current_user)
+    planner = can_plan(current_user)
     context = {"pilot": pilot, "programme": pilot.programme, "planner": planner, "error": error,
                "values": services.values_of(pilot)}
     if planner:
@@ -82,7 +80,7 @@ def _detail_page(pilot, *, forms=None, error=None, status=200):
 
 
 @bp.route("/pilotos/<int:pilot_id>")
-@role_required(Role.ADMIN, Role.COORDINATOR, Role.OFFICIAL)
+@role_required(*PLANNERS_AND_OFFICIALS)
 def detail(pilot_id: int):
     """The municipality's record in the programme, read-only for its officials; for planners, with
     the forms of the next steps."""

@@ -1,10 +1,13 @@
-"""Rules of the programme: who may see and change it, and its milestones and activities.
+"""Rules of the programme: its milestones and activities, and refusing whoever may not change them.
 
 - Coordinators and admins (the planners) create and change everything in a programme.
 - A draft programme (never published) is seen by planners only; once published, its tracker,
   calendar, budget totals and evaluation are public.
 - A municipal official sees their own municipality's records (pilot record, baseline, budget).
 - Every date of a milestone or activity falls within the programme's period.
+
+Who may see or change what is decided in ideaboard.policies; `require_planner` turns its answer
+into the programme's refusal.
 """
 from dataclasses import dataclass
 from datetime import date
@@ -12,12 +15,12 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from ..accounts.models import Role, User
+from ..accounts.models import User
 from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_plan
 from ..dates import local_day, today
+from ..policies import can_plan
 from .models import Activity, Milestone, Programme, WorkStatus
 
 LIMITS = {"name": 200, "title": 200, "coordinating_institution": 200, "responsible": 200,
@@ -35,27 +38,11 @@ class ProgrammeError(ValueError):
         self.errors = errors or {}
 
 
-# --- Who may see and change what ----------------------------------------------------------------
-
-can_change = can_plan  # coordinators and admins
-
+# --- Refusing whoever may not change it ---------------------------------------------------------
 
 def require_planner(actor: User) -> None:
-    if not can_change(actor):
+    if not can_plan(actor):
         raise ProgrammeError(_l("Solo coordinación y administración pueden cambiar el programa."), status=403)
-
-
-def can_see(user: User, programme: Programme) -> bool:
-    """Published programmes are public; drafts are the planners'."""
-    return programme.is_published or can_change(user)
-
-
-def sees_municipality(user: User, municipality_id: int) -> bool:
-    """Planners see every municipality's records; an official, their own municipality's."""
-    if can_change(user):
-        return True
-    return (user.is_authenticated and user.has_role(Role.OFFICIAL)
-            and user.municipality_id == municipality_id)
 
 
 def published_programmes() -> list[Programme]:
@@ -65,7 +52,7 @@ def published_programmes() -> list[Programme]:
 
 def programmes_for(user: User) -> list[Programme]:
     """What the programmes page lists: everything for planners, the published ones for the rest."""
-    if not can_change(user):
+    if not can_plan(user):
         return published_programmes()
     return list(db.session.scalars(sa.select(Programme).order_by(Programme.starts_on.desc())))
 

@@ -3,9 +3,10 @@ its proof (evidence, the linked ideathon's archived board and report), and the s
 from dataclasses import dataclass, field
 from datetime import date
 
-from .models import Programme, WorkStatus
 from ..dates import today
-from .services import can_change, ideathons_of
+from ..policies import can_plan
+from .models import Programme, WorkStatus
+from .services import ideathons_of
 
 
 @dataclass
@@ -36,7 +37,7 @@ def tracker_context(programme: Programme, user) -> dict:
     from ..pilots.services import agreements_of
 
     day = today()
-    planner = can_change(user)
+    planner = can_plan(user)
     return {
         "today": day,
         "planner": planner,

@@ -5,21 +5,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import role_required
-from ..accounts.models import Role
 from ..extensions import db
+from ..policies import PLANNERS, can_see_programme
 from . import services
 from .tracker import tracker_context
 from .forms import ActionForm, CommitmentForm, ProgrammeForm
 from .models import Activity, Milestone, Programme
 
 bp = Blueprint("programme", __name__)
-PLANNERS = (Role.ADMIN, Role.COORDINATOR)
-
 
 def visible_programme(programme_id: int) -> Programme:
     """The programme, if this visitor may see it: a draft is the planners' (404 for anyone else)."""
     programme = db.session.get(Programme, programme_id)
-    if programme is None or not services.can_see(current_user, programme):
+    if programme is None or not can_see_programme(current_user, programme):
         abort(404)
     return programme
 

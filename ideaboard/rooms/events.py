@@ -13,7 +13,7 @@ from flask_socketio import ConnectionRefusedError, join_room
 
 from ..extensions import db, socketio
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
+from ..policies import can_moderate
 from .admission import current_participant
 from .broadcasts import channel
 from .presence import presence

@@ -10,7 +10,7 @@ from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import PHASE_TRANSITIONS, Ideathon, RoomPhase
-from ..ideathons.services import can_moderate
+from ..policies import can_moderate
 from . import broadcasts
 from .codes import generate_code, normalise_code
 from .models import GENDER_LABELS, AgeBand, JoinCard, Participant, ParticipationSurvey, PhaseChange

@@ -12,7 +12,7 @@ from ..extensions import db, limiter
 from ..ideas.forms import IdeaForm
 from ..ideas.services import idea_ids_of, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
+from ..policies import can_moderate
 from .addresses import public_base_url
 from .admission import ANNULLED, admission, admit, current_participant, has_annulled_card, remember_participant
 from .codes import display_code, normalise_code

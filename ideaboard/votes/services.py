@@ -14,7 +14,7 @@ from ..database import GroupCommit, end_read, utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
-from ..ideathons.services import can_moderate
+from ..policies import can_moderate
 from ..rooms.models import Participant
 from .models import PaperTally, Vote
 from .tallies import tallies

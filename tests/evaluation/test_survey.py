@@ -5,9 +5,10 @@ import pytest
 import sqlalchemy as sa
 
 from ideaboard.evaluation.models import ExitSurvey
-from ideaboard.evaluation.services import answer_survey, can_answer
+from ideaboard.evaluation.services import answer_survey
 from ideaboard.extensions import db
 from ideaboard.ideathons.services import cancel_ideathon
+from ideaboard.policies import can_answer_survey as can_answer
 from ideaboard.programme.services import ProgrammeError
 from ideaboard.rooms.models import Participant
 from ideaboard.rooms.services import change_phase, close_room, join_room

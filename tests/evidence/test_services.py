@@ -4,10 +4,10 @@ import pytest
 from ideaboard.accounts.models import Role
 from ideaboard.evidence.models import Evidence
 from ideaboard.evidence.services import (
-    EvidenceDraft, EvidenceError, add_evidence, can_see, delete_evidence, evidence_for, publish_evidence,
-    update_evidence,
+    EvidenceDraft, EvidenceError, add_evidence, delete_evidence, evidence_for, publish_evidence, update_evidence,
 )
 from ideaboard.extensions import db
+from ideaboard.policies import can_see_evidence as can_see
 from ideaboard.uploads.services import upload_folder
 from tests.evidence.conftest import as_file
 from tests.uploads.samples import image_bytes, pdf_bytes, phone_photo

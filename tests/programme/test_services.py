@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from ideaboard import policies
 from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.programme import services
@@ -148,11 +149,11 @@ def test_who_sees_what(make_programme, make_user):
 
     draft_programme, public = make_programme(published=False), make_programme()
     anonymous = AnonymousUserMixin()
-    assert services.can_see(anonymous, public) and not services.can_see(anonymous, draft_programme)
-    assert services.can_see(make_user(Role.COORDINATOR), draft_programme)
-    assert not services.can_see(make_user(Role.MODERATOR), draft_programme)
+    assert policies.can_see_programme(anonymous, public) and not policies.can_see_programme(anonymous, draft_programme)
+    assert policies.can_see_programme(make_user(Role.COORDINATOR), draft_programme)
+    assert not policies.can_see_programme(make_user(Role.MODERATOR), draft_programme)
     official = make_user(Role.OFFICIAL, municipality="0108")
-    assert services.sees_municipality(official, official.municipality_id)
-    assert not services.sees_municipality(official, official.municipality_id + 1)
-    assert services.sees_municipality(make_user(Role.ADMIN), official.municipality_id + 1)
-    assert not services.sees_municipality(anonymous, official.municipality_id)
+    assert policies.sees_municipality(official, official.municipality_id)
+    assert not policies.sees_municipality(official, official.municipality_id + 1)
+    assert policies.sees_municipality(make_user(Role.ADMIN), official.municipality_id + 1)
+    assert not policies.sees_municipality(anonymous, official.municipality_id)
