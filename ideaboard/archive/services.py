@@ -21,7 +21,7 @@ from ..ideathons.models import Ideathon, RoomPhase, Theme
 from ..ideathons.services import can_moderate, theme_of
 from ..moderation.flags import fold
 from ..moderation.services import record
-from ..votes.services import vote_counts
+from ..votes.queries import vote_counts
 from .models import NEXT_STATUSES, Competence, CostRange, Proposal, Response, ResponseStatus
 
 LIMITS = {"title": 160, "problem": 2000, "proposal": 2000, "place": 160, "beneficiaries": 200, "office": 120}

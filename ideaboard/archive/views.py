@@ -11,7 +11,7 @@ from ..ideathons.services import can_moderate
 from ..moderation.views import moderated
 from ..municipalities.services import get_by_code
 from ..pdf import pdf_download, static_text
-from ..votes.services import ranking
+from ..votes.queries import ranking
 from . import services
 from .forms import ProposalForm, ResponseForm
 from .models import STATUS_LABELS, Proposal

@@ -5,7 +5,8 @@ from flask_babel import gettext as _
 from ..extensions import limiter
 from ..rooms.admission import participant_rate_key, room_and_participant
 from .forms import EditIdeaForm, IdeaForm
-from .services import IdeaError, count_visible, edit_idea, get_idea, post_idea, withdraw_idea
+from .queries import count_visible, get_idea
+from .services import IdeaError, edit_idea, post_idea, withdraw_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/sala/<int:ideathon_id>/ideas")
 

@@ -23,7 +23,7 @@ from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
 from ..votes.models import PaperTally, Vote
-from ..votes.services import paper_votes
+from ..votes.queries import paper_votes
 from ..votes.tallies import tallies
 from .flags import flags_in
 from .models import Merge, MergedVote, ModerationAction

@@ -14,6 +14,9 @@ from flask_babel import force_locale
 from ..database import utcnow
 from ..extensions import socketio
 from ..i18n import locale_for
+from ..ideas.models import IdeaStatus
+from ..ideas.queries import count_hidden, participants_seeing_own_ideas, theme_counts, visible_ideas_by_theme
+from ..votes.queries import count_votes, ranking, vote_counts
 
 
 def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
@@ -48,9 +51,6 @@ def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] 
     hide): their message asks them to re-fetch their board (their dots left, their dots on each
     idea). `dots_returned`: those of them whose dots came back (an idea hidden during voting):
     their message also says so, in the board's message at the bottom of the screen."""
-    from ..ideas.models import IdeaStatus
-    from ..ideas.services import count_hidden, theme_counts
-
     counts = theme_counts({idea.theme_id for idea in ideas} | {theme_id for _idea, theme_id in moved})
     context = {"ideathon": ideathon, "ideas": ideas, "theme_counts": counts, "counts": {},
                "moved": {idea_id for idea_id, _theme in moved}}
@@ -96,8 +96,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     on a card stay on the phone."""
     context = {"ideathon": ideathon, "server_now": utcnow()}
     if phase or ideas:
-        from ..votes.services import count_votes, ranking, vote_counts
-
         counts = vote_counts(ideathon) if ideathon.counts_visible else {}
         context.update(
             counts=counts, ranked=ranking(ideathon, counts=counts) if ideathon.counts_visible else [],
@@ -106,8 +104,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
         )
     template = "rooms/_room_state.html"
     if ideas:
-        from ..ideas.services import participants_seeing_own_ideas, visible_ideas_by_theme
-
         publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",),
                 ideas=visible_ideas_by_theme(ideathon, None, staff=True), **context)
         for participant in participants_seeing_own_ideas(ideathon):

@@ -18,7 +18,7 @@ class Tallies:
         from ..extensions import db
         from ..ideathons.models import Ideathon
         from ..rooms.broadcasts import publish
-        from .services import ranking, vote_counts
+        from .queries import ranking, vote_counts
 
         rooms, self.dirty = self.dirty, {}
         sent = []
