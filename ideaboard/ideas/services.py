@@ -1,18 +1,19 @@
 """Rules for ideas: posting (idempotent), editing and withdrawing one's own, while the room collects."""
 import re
+import uuid
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
-from ..ideathons.services import theme_of
+from ..ideathons.services import can_moderate, theme_of
 from ..moderation.flags import flags_in
-from ..rooms import broadcasts
 from ..rooms.models import Participant
-from ..rooms.services import next_sequence
+from ..rooms.sequence import next_sequence
 from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
@@ -70,13 +71,13 @@ def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: s
             db.session.add(idea)
             db.session.flush()
             seq = next_sequence(ideathon)
+            events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
     except IntegrityError:
         # The same post won a race in another process: answer with what it stored.
         existing = _by_client_id(participant, client_id)
         if existing is None:
             raise
         return existing, False
-    broadcasts.idea_changed(ideathon, idea, seq)
     return idea, True
 
 
@@ -92,7 +93,7 @@ def edit_idea(idea: Idea, participant: Participant, *, text: str) -> Idea:
         idea.edited_at = utcnow()
         idea.flagged_words = flags_in(text)
         seq = next_sequence(idea_ideathon)
-    broadcasts.idea_changed(idea_ideathon, idea, seq)
+        events.record(events.ideas_changed, ideathon=idea_ideathon, ideas=[idea], seq=seq)
     return idea
 
 
@@ -104,17 +105,13 @@ def withdraw_idea(idea: Idea, participant: Participant) -> Idea:
         _require_collecting(ideathon)
         idea.status = IdeaStatus.WITHDRAWN.value
         seq = next_sequence(ideathon)
-    broadcasts.idea_changed(ideathon, idea, seq)
+        events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
     return idea
 
 
 def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
     """A moderator types in an idea written on paper in the hall (marked as such), so people
     without phones are on the board too."""
-    import uuid
-
-    from ..ideathons.services import can_moderate
-
     if not can_moderate(actor, ideathon):
         raise IdeaError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)
     text = _checked_text(text)
@@ -128,7 +125,7 @@ def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
         db.session.add(idea)
         db.session.flush()
         seq = next_sequence(ideathon)
-    broadcasts.idea_changed(ideathon, idea, seq)
+        events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
     return idea
 
 

@@ -1,6 +1,11 @@
 """The room's broadcaster: sends a change, rendered by the same templates as the page and the
 htmx response, to everyone in the room, after the change is committed.
 
+Services never call it: they record a domain event inside their transaction (ideaboard/events.py),
+and `database.write()` dispatches it once committed to the subscribers below (`on_ideas_changed`,
+`on_room_changed`, connected by ideaboard/subscribers.py). The count and presence flushers
+(votes/tallies.py, rooms/presence.py) call `publish` themselves.
+
 A fragment never depends on who is looking. It is rendered once per interface language and
 sent to that language's channel of the room; per-viewer details (which ideas are mine) are
 applied by static/js/room.js from data attributes. Each change carries the room's sequence
@@ -76,10 +81,6 @@ def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] 
             hidden_count=count_hidden(ideathon.id), **context)
 
 
-def idea_changed(ideathon, idea, seq: int) -> None:
-    ideas_changed(ideathon, [idea], seq)
-
-
 def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False) -> None:
     """The room opened, changed phase, settings or timer: one message to the whole room, rendered
     once per language, which every screen applies as it comes (rooms/_room_state.html). No phone
@@ -116,3 +117,13 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     # The projectors' own part (how to get in, or where the results go; the phase in their words):
     # a message of their own, so that no phone carries it.
     publish(ideathon.id, "screen", "rooms/_join_panel.html", audiences=("screen",), ideathon=ideathon)
+
+
+# --- subscribers of the domain events (ideaboard/subscribers.py connects them) --------------------
+
+def on_ideas_changed(_sender, *, ideathon, ideas, seq: int, moved=(), resync=(), dots_returned=()) -> None:
+    ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync, dots_returned=dots_returned)
+
+
+def on_room_changed(_sender, *, ideathon, seq: int, phase: bool = False, ideas: bool = False) -> None:
+    room_changed(ideathon, seq, phase=phase, ideas=ideas)

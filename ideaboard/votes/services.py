@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..accounts.models import User
 from ..database import GroupCommit, end_read, utcnow, write
 from ..extensions import db
@@ -18,7 +19,6 @@ from ..ideathons.services import can_moderate
 from ..rooms.models import Participant
 from .models import PaperTally, Vote
 from .queries import my_votes_of, vote_counts
-from .tallies import tallies
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 MAX_PAPER_VOTES = 100000
@@ -76,8 +76,6 @@ def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_i
     ballot = _ballot_box.submit(Ballot(ideathon.id, participant.id, idea_id, client_id))
     if ballot.error is not None:
         raise ballot.error
-    if ballot.placed:
-        tallies.touch(ballot.ideathon_id, ballot.idea_id)
     return ballot
 
 
@@ -147,6 +145,9 @@ def _decide_together(batch: list[Ballot]) -> None:
     if new_votes:
         db.session.execute(sa.insert(Vote), new_votes)
     for ballot in batch:
+        if ballot.placed and ballot.error is None:
+            events.record(events.counts_changed, ideathon_id=ballot.ideathon_id, idea_ids=[ballot.idea_id])
+    for ballot in batch:
         ballot.my_votes = dict(Counter(idea_id for _slot, idea_id, _idea_slot, _cid in held[ballot.participant_id]))
     for room in rooms.values():
         if room.counts_visible:
@@ -212,7 +213,7 @@ def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id) -> N
         if vote is None:
             raise VoteError(_l("No tiene puntos en esta idea."))
         db.session.delete(vote)
-    tallies.touch(ideathon.id, idea_id)
+        events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea_id])
 
 
 def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> PaperTally:
@@ -234,5 +235,5 @@ def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> Pa
             raise VoteError(_l("Esa idea no se puede votar."), 422)
         tally = PaperTally(idea_id=idea.id, votes=votes, entered_by_id=actor.id)
         db.session.add(tally)
-    tallies.touch(ideathon.id, idea.id)
+        events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea.id])
     return tally
