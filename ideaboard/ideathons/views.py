@@ -8,8 +8,9 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts import role_required
 from ..accounts.models import Role
 from ..database import utcnow
+from ..evidence.services import evidence_for
 from ..municipalities.services import all_municipalities
-from ..programme.services import programme_choices
+from ..programme.services import can_see, programme_choices
 from .forms import CancelForm, IdeathonForm, ModeratorsForm
 from .services import (
     PLANNERS, IdeathonError, active_moderators, assign_moderators, can_plan, can_view_staff_page,
@@ -99,9 +100,6 @@ def create():
 def detail(ideathon_id: int):
     """The public page of an ideathon: when, where, what about; staff also see their actions."""
     ideathon = _get_or_404(ideathon_id)
-    from ..evidence.services import evidence_for
-    from ..programme.services import can_see
-
     return render_template(
         "ideathons/detail.html", ideathon=ideathon, can_plan=can_plan(current_user),
         is_staff=can_view_staff_page(current_user, ideathon),

@@ -3,6 +3,8 @@ its proof (evidence, the linked ideathon's archived board and report), and the s
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..evidence.services import evidence_for
+from ..pilots.services import agreements_of
 from .models import Programme, WorkStatus
 from .dates import today
 from .services import can_change, ideathons_of
@@ -32,9 +34,6 @@ def progress_of(programme: Programme, day: date) -> Progress:
 
 
 def tracker_context(programme: Programme, user) -> dict:
-    from ..evidence.services import evidence_for
-    from ..pilots.services import agreements_of
-
     day = today()
     planner = can_change(user)
     return {
