@@ -1,5 +1,6 @@
-"""Rules of the live room: opening it, its phases, timer and settings, admitting people
-(by room code or by join card), and the change sequence."""
+"""Rules of the live room: opening it, its phases, timer and settings, and admitting people
+(by room code or by join card). Each change the room must hear about records a `room_changed`
+event with the room's next sequence number (rooms/sequence.py)."""
 from datetime import timedelta
 
 import sqlalchemy as sa
