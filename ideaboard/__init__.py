@@ -106,6 +106,10 @@ def create_app(config: dict | None = None) -> Flask:
     rendering.init_app(app)
     policies.init_app(app)
 
+    from . import subscribers
+
+    subscribers.connect()
+
     from .cli import register_commands
 
     register_commands(app)

@@ -8,6 +8,7 @@ from .accounts.models import Role, User
 from .accounts.services import AccountError, create_user, find_user_by_email, generate_password, set_password
 from .extensions import db
 from .municipalities.services import get_by_code, load_municipalities
+from .programme.demo import load_pilot_programme
 
 users_cli = click.Group("users", help="Staff accounts.")
 municipalities_cli = click.Group("municipalities", help="Guatemala's 340 municipalities.")
@@ -72,8 +73,6 @@ DEMO_ADMIN = "admin@ideaboard.local"
 @demo_cli.command("load")
 def load_demo_command():
     """Create the admin account (password printed once) and the pilot programme with its ideathons."""
-    from .programme.demo import load_pilot_programme
-
     load_municipalities()
     admin = find_user_by_email(DEMO_ADMIN)
     if admin is None:

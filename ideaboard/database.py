@@ -4,8 +4,13 @@ SQLite under gevent: SQLite waits for its lock inside C, where gevent cannot swi
 greenlets writing at once freeze the whole process (README, "Writing data safely"). We therefore
 serialise writers inside the process with a lock (cooperative once gevent has patched
 `threading`), start write transactions with `BEGIN IMMEDIATE` so the database lock is taken
-up front, and never do I/O inside them: services emit broadcasts only after `write()` returns.
-PostgreSQL needs none of this; there `write()` is an ordinary transaction.
+up front, and never do I/O inside them. PostgreSQL needs none of this; there `write()` is an
+ordinary transaction.
+
+What a change sets off (the room's broadcasts, the budget plan of a new ideathon) is recorded as a
+domain event inside the transaction (ideaboard/events.py) and dispatched by `write()` once the
+commit has succeeded and the lock is released: request → service → `write()` → commit → events →
+subscribers (rooms/broadcasts.py renders and emits). A rolled-back transaction dispatches nothing.
 """
 import threading
 import time
@@ -15,6 +20,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import create_engine, event
 
+from . import events
 from .extensions import db
 
 _sqlite_writer = threading.Lock()
@@ -64,6 +70,9 @@ def write():
 
     Called by services only. Nested calls join the outer transaction. Objects loaded before
     are expired and reload inside the transaction, so rules are checked on fresh rows.
+
+    Events recorded inside (`events.record`, by this transaction or a nested one) are dispatched
+    after the commit, in order, outside the write lock; on a rollback they are dropped.
     """
     depth = _write_depth.get()
     if depth:
@@ -82,6 +91,7 @@ def write():
     if lock:
         lock.acquire()
     token = _write_depth.set(1)
+    collecting, recorded = events.collect()
     try:
         flag = _begin_immediate.set(sqlite)
         try:
@@ -94,9 +104,12 @@ def write():
         session.rollback()
         raise
     finally:
+        events.stop_collecting(collecting)
         _write_depth.reset(token)
         if lock:
             lock.release()
+    # Committed: what it set off may now run (and do I/O), with the lock free for other writers.
+    events.dispatch(recorded)
 
 
 def use_own_connection() -> None:

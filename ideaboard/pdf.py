@@ -8,6 +8,8 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, request
 from werkzeug.security import safe_join
 
+from .assets import static_files
+
 
 def static_text(filename: str) -> str:
     """A static file's text, e.g. css/report.css to embed in the SVG charts of a PDF."""
@@ -15,7 +17,7 @@ def static_text(filename: str) -> str:
 
 
 def pdf_download(html: str, filename: str) -> Response:
-    import weasyprint
+    import weasyprint  # lazy: loading it takes long, and most processes never draw a PDF
 
     # Its warnings are about app.css's screen-only rules and the charts' SVG properties: noise here.
     # A stylesheet it could not load is still logged (as an error).
@@ -29,9 +31,7 @@ def pdf_download(html: str, filename: str) -> Response:
 def _static_fetcher(root: str):
     """WeasyPrint's fetcher: the app's static files under `root`, read from disk; anything else is
     refused (WeasyPrint then leaves it out)."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
-
-    from .assets import static_files
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # lazy, as in pdf_download
 
     prefix = current_app.static_url_path + "/"
     static, folder, files = root.rstrip("/") + prefix, current_app.static_folder, static_files()

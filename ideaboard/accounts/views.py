@@ -5,6 +5,7 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db, limiter
 from ..municipalities.services import all_municipalities
+from ..pilots.services import pilots_of_municipality
 from ..policies import ACCOUNT_MANAGERS
 from . import redirect_after_login, role_required
 from .forms import ChangePasswordForm, EditUserForm, LoginForm, SetPasswordForm, UserForm
@@ -59,8 +60,6 @@ def logout():
 @role_required()
 def dashboard():
     """The staff home: what this person's role lets them do."""
-    from ..pilots.services import pilots_of_municipality
-
     pilots = pilots_of_municipality(current_user.municipality_id) if current_user.municipality_id else []
     return render_template("accounts/dashboard.html", pilots=pilots)
 

@@ -27,7 +27,7 @@ from ..ideathons.models import Ideathon
 from ..moderation.models import ModerationAction
 from ..rooms.models import AGE_BAND_LABELS, GENDER_LABELS, AgeBand, Participant, ParticipationSurvey, PhaseChange
 from ..votes.models import Vote
-from ..votes.services import paper_votes
+from ..votes.queries import paper_votes
 from .services import proposals_of
 
 NO_ANSWER = _l("Sin respuesta")

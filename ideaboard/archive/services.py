@@ -19,11 +19,13 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
-from ..text import fold
+from ..ideathons.themes import DEFAULT_THEMES
 from ..moderation.services import record
 from ..policies import can_answer_proposal, can_moderate
-from ..votes.services import vote_counts
+from ..text import fold
+from ..votes.queries import vote_counts
 from .models import NEXT_STATUSES, Competence, CostRange, Proposal, Response, ResponseStatus
+from .opendata import ideathon_rows
 
 LIMITS = {"title": 160, "problem": 2000, "proposal": 2000, "place": 160, "beneficiaries": 200, "office": 120}
 MAX_RESPONSE = 2000
@@ -220,8 +222,6 @@ def proposals_of(ideathon: Ideathon) -> list[Proposal]:
 def closing_record(ideathon: Ideathon) -> dict:
     """The board as it was at closing, with what moderation did disclosed, and participation
     (the figures the open data publishes for it: one definition of each)."""
-    from .opendata import ideathon_rows
-
     counts = vote_counts(ideathon)
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status != IdeaStatus.WITHDRAWN.value)
@@ -239,8 +239,6 @@ def closing_record(ideathon: Ideathon) -> dict:
 
 def theme_choices() -> list[tuple[str, str]]:
     """The municipal services the archive can be filtered by (a theme's icon names its service)."""
-    from ..ideathons.themes import DEFAULT_THEMES
-
     return [(icon, str(name)) for name, icon in DEFAULT_THEMES]
 
 

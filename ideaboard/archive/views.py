@@ -16,7 +16,7 @@ from ..municipalities.services import get_by_code
 from ..pdf import pdf_download, static_text
 from ..policies import can_answer_proposal, can_moderate
 from ..text import fold
-from ..votes.services import ranking
+from ..votes.queries import ranking
 from . import services
 from .forms import ProposalForm, ResponseForm
 from .models import STATUS_LABELS, Proposal

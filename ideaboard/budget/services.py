@@ -11,8 +11,9 @@ for the whole programme compare the two.
 - Amounts are typed by people, so they are read by one rule, `parse_amount` (see its docstring),
   (ideaboard/money.py), which refuses anything it could misread rather than guess.
 
-The programme's rules (`ProgrammeError`, `require_planner`, `check_within`) are imported inside the
-functions: programme.services imports ideathons.services, which imports `ensure_plan` from here.
+A new ideathon of a programme gets its plan when the `ideathon_planned` event is dispatched, after
+the ideathon is committed (`plan_planned_ideathon`; ideaboard/events.py): ideathons need not know
+about budgets.
 """
 from dataclasses import dataclass, field
 
@@ -24,6 +25,7 @@ from ..dates import parse_day, today
 from ..extensions import db
 from ..money import AmountError, parse_amount
 from ..ideathons.models import Ideathon
+from ..programme.services import ProgrammeError, check_within, ideathons_of, require_planner
 from .models import DEFAULT_PLAN, BudgetLine, Category, Expense
 
 MAX_DESCRIPTION = 200
@@ -61,6 +63,14 @@ def ensure_plan(ideathon: Ideathon) -> None:
                        for c, cents in DEFAULT_PLAN.items() if c.value not in have)
 
 
+def plan_planned_ideathon(_sender, *, ideathon: Ideathon) -> None:
+    """Subscriber of `events.ideathon_planned`: an ideathon created in (or moved into) a programme
+    gets the default plan, in a transaction of its own right after the ideathon's."""
+    if ideathon.programme_id is not None:
+        with write():
+            ensure_plan(ideathon)
+
+
 def _totals(planned_where, actual_where=None) -> Totals:
     totals = Totals()
     planned = sa.select(BudgetLine.category, sa.func.sum(BudgetLine.planned_cents)).join(
@@ -88,20 +98,13 @@ def programme_totals(programme) -> Totals:
 
 # --- Changing the budget --------------------------------------------------------------------------
 
-def _programme_rules():
-    from ..programme import services
-
-    return services
-
-
 def _require_budget(ideathon: Ideathon, *, spending: bool) -> None:
     """The ideathon must be of a programme and, for new spending or plan changes, not cancelled."""
-    rules = _programme_rules()
     if ideathon.programme_id is None:
-        raise rules.ProgrammeError(_l("Esta ideatón no es parte de un programa: no tiene presupuesto. "
+        raise ProgrammeError(_l("Esta ideatón no es parte de un programa: no tiene presupuesto. "
                                       "Asígnela a un programa para planificar y registrar gastos."), status=409)
     if ideathon.is_cancelled:
-        raise rules.ProgrammeError(
+        raise ProgrammeError(
             _l("Esta ideatón fue cancelada: no admite gastos nuevos.") if spending
             else _l("Esta ideatón fue cancelada: su plan ya no cambia."), status=409)
 
@@ -118,8 +121,7 @@ def set_plan(ideathon: Ideathon, amounts: dict, actor) -> Totals:
 
     All or nothing: one unreadable amount and nothing changes; the errors map each category's
     value (the form field) to its message."""
-    rules = _programme_rules()
-    rules.require_planner(actor)
+    require_planner(actor)
     _require_budget(ideathon, spending=False)
     given = {(c.value if isinstance(c, Category) else str(c)): text for c, text in (amounts or {}).items()}
     unknown = set(given) - {c.value for c in Category}
@@ -130,9 +132,9 @@ def set_plan(ideathon: Ideathon, amounts: dict, actor) -> Totals:
         except AmountError as error:
             errors[category.value] = error.args[0]
     if unknown:
-        raise rules.ProgrammeError(_l("Esa categoría no existe en el presupuesto."))
+        raise ProgrammeError(_l("Esa categoría no existe en el presupuesto."))
     if errors:
-        raise rules.ProgrammeError(_l("Revise los montos marcados."), errors=errors)
+        raise ProgrammeError(_l("Revise los montos marcados."), errors=errors)
     with write():
         _require_budget(ideathon, spending=False)
         ensure_plan(ideathon)
@@ -152,8 +154,7 @@ def add_expense(ideathon: Ideathon, category, amount_text, spent_on, description
 
     Every problem is reported at once, as {field: message} (fields: category, amount, spent_on,
     description); an ideathon outside a programme, or cancelled, is refused as a whole (409)."""
-    rules = _programme_rules()
-    rules.require_planner(actor)
+    require_planner(actor)
     _require_budget(ideathon, spending=True)
     errors = {}
     chosen = _category(category)
@@ -173,7 +174,7 @@ def add_expense(ideathon: Ideathon, category, amount_text, spent_on, description
         day = None
         errors["spent_on"] = _l("«%(text)s» no es una fecha. Use el formato dd/mm/aaaa.", text=str(spent_on)[:30])
     if "spent_on" not in errors:
-        errors |= rules.check_within(ideathon.programme, day, "spent_on", label)
+        errors |= check_within(ideathon.programme, day, "spent_on", label)
     if "spent_on" not in errors and day > today():
         errors["spent_on"] = _l("La fecha del gasto no puede ser futura.")
     text = " ".join((description or "").split())
@@ -182,7 +183,7 @@ def add_expense(ideathon: Ideathon, category, amount_text, spent_on, description
     elif len(text) > MAX_DESCRIPTION:
         errors["description"] = _l("La descripción admite como máximo %(n)s caracteres.", n=MAX_DESCRIPTION)
     if errors:
-        raise rules.ProgrammeError(_l("Revise los campos marcados."), errors=errors)
+        raise ProgrammeError(_l("Revise los campos marcados."), errors=errors)
     with write():
         _require_budget(ideathon, spending=True)  # fresh row: cancelled in the meantime?
         expense = Expense(ideathon_id=ideathon.id, category=chosen.value, amount_cents=cents, spent_on=day,
@@ -193,7 +194,7 @@ def add_expense(ideathon: Ideathon, category, amount_text, spent_on, description
 
 def delete_expense(expense: Expense, actor) -> None:
     """Remove an expense recorded by mistake (also from a cancelled ideathon: a correction)."""
-    _programme_rules().require_planner(actor)
+    require_planner(actor)
     with write():
         db.session.delete(expense)
 
@@ -246,8 +247,6 @@ class IdeathonBudget:
 def ideathon_budgets(programme) -> list[IdeathonBudget]:
     """Per ideathon of the programme, by date: planned, actual and their difference; the sums
     equal `programme_totals(programme)`."""
-    from ..programme.services import ideathons_of
-
     ideathons = ideathons_of(programme)
     ids = [i.id for i in ideathons]
     planned, actual = {}, {}

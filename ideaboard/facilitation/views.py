@@ -9,7 +9,8 @@ from flask_login import current_user
 
 from ..accounts import role_required
 from ..extensions import db
-from ..ideas.services import IdeaError, post_paper_idea, visible_ideas_by_theme
+from ..ideas.queries import visible_ideas_by_theme
+from ..ideas.services import IdeaError, post_paper_idea
 from ..ideathons.models import Ideathon
 from ..rooms.addresses import public_base_url
 from ..rooms.codes import display_code
@@ -18,7 +19,8 @@ from ..rooms.services import (
     RoomError, change_phase, clear_timer, create_cards, phase_history, reveal_ideas, revoke_card, set_timer,
     update_settings, cards_of,
 )
-from ..votes.services import VoteError, paper_votes, record_paper_tally
+from ..votes.queries import paper_votes
+from ..votes.services import VoteError, record_paper_tally
 from .forms import CardsForm, PaperIdeaForm, SettingsForm
 from ..database import utcnow
 from ..moderation.views import list_context, moderated

@@ -74,7 +74,7 @@ def healthz():
         checks["database"] = f"error: {type(error).__name__}"
     redis_url = current_app.config["REDIS_URL"]
     if redis_url:
-        import redis
+        import redis  # lazy: only a deployment with Redis configured needs the client
 
         try:
             redis.Redis.from_url(redis_url, socket_timeout=1, socket_connect_timeout=1).ping()

@@ -4,8 +4,10 @@ from flask_babel import gettext as _
 
 from ..extensions import limiter
 from ..rooms.admission import participant_rate_key, room_and_participant
+from ..rooms.views import board_context
 from .forms import EditIdeaForm, IdeaForm
-from .services import IdeaError, count_visible, edit_idea, get_idea, post_idea, withdraw_idea
+from .queries import count_visible, get_idea
+from .services import IdeaError, edit_idea, post_idea, withdraw_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/sala/<int:ideathon_id>/ideas")
 
@@ -56,8 +58,6 @@ def _refused_page(ideathon, participant, form, theme, error: IdeaError):
     if theme is None:  # no form to answer in: the page says it at its top
         flash(str(error), "error")
         return redirect(_board_url(ideathon))
-    from ..rooms.views import board_context
-
     forms = {t.id: IdeaForm.blank(t.id) for t in ideathon.themes}
     form.text.errors = [str(error)]
     forms[theme.id] = form

@@ -6,13 +6,14 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_babel import to_utc
 
+from .. import events
 from ..accounts.models import Role, User
 from ..database import row_id, utcnow, write
 from ..extensions import db
-from ..budget.services import ensure_plan
 from ..municipalities.models import Municipality
 from ..policies import can_be_assigned_to_moderate, can_plan
 from ..programme.models import Programme
+from ..rooms.sequence import next_sequence
 from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
 
@@ -118,9 +119,7 @@ def create_ideathon(plan: IdeathonPlan, *, actor: User) -> Ideathon:
         )
         db.session.add(ideathon)
         _apply_themes(ideathon, [ThemeDraft(t.name, t.icon) for t in plan.themes])
-        if plan.programme is not None:
-            db.session.flush()
-            ensure_plan(ideathon)
+        events.record(events.ideathon_planned, ideathon=ideathon)
     return ideathon
 
 
@@ -138,8 +137,7 @@ def update_ideathon(ideathon: Ideathon, plan: IdeathonPlan, *, actor: User) -> I
         ideathon.description = plan.description
         ideathon.programme = plan.programme
         _apply_themes(ideathon, plan.themes)
-        if plan.programme is not None:
-            ensure_plan(ideathon)
+        events.record(events.ideathon_planned, ideathon=ideathon)
     return ideathon
 
 
@@ -155,18 +153,9 @@ def cancel_ideathon(ideathon: Ideathon, *, reason: str, actor: User) -> Ideathon
         ideathon.status = IdeathonStatus.CANCELLED.value
         ideathon.cancel_reason = reason
         ideathon.cancelled_at = utcnow()
-        seq = _next_room_sequence(ideathon) if ideathon.room_code else None
-    if seq is not None:  # phones in an open room learn at once that it is over
-        from ..rooms.broadcasts import room_changed
-
-        room_changed(ideathon, seq, phase=True, ideas=True)
+        if ideathon.room_code:  # phones in an open room learn at once that it is over
+            events.record(events.room_changed, ideathon=ideathon, seq=next_sequence(ideathon), phase=True, ideas=True)
     return ideathon
-
-
-def _next_room_sequence(ideathon: Ideathon) -> int:
-    from ..rooms.services import next_sequence
-
-    return next_sequence(ideathon)
 
 
 def assign_moderators(ideathon: Ideathon, moderators: list[User], *, actor: User) -> Ideathon:

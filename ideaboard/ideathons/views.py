@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..accounts import role_required
 from ..database import utcnow
+from ..evidence.services import evidence_for
 from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, ROOM_STAFF, can_moderate, can_see_programme
 from ..programme.services import programme_choices
@@ -99,8 +100,6 @@ def create():
 def detail(ideathon_id: int):
     """The public page of an ideathon: when, where, what about; staff also see their actions."""
     ideathon = _get_or_404(ideathon_id)
-    from ..evidence.services import evidence_for
-
     programme = ideathon.programme
     return render_template(
         "ideathons/detail.html", ideathon=ideathon, is_staff=can_moderate(current_user, ideathon),

@@ -1,7 +1,8 @@
 """Rules of live moderation. Every action checks, here, that the actor may moderate this ideathon
 (whatever route or socket brought it), locks the ideas it changes, re-reads them, records itself
-in the audit log with the state before and after, and reaches every screen through the room's
-broadcaster once committed.
+in the audit log with the state before and after, and records an `ideas_changed` event (with a
+`counts_changed` one for the counts) that reaches every screen through the room's broadcaster once
+committed (ideaboard/events.py).
 
 Concurrency: ideas are locked (`FOR UPDATE` on PostgreSQL; SQLite is serialised by `write()`) and
 their state is checked after the lock, so of two moderators acting on the same idea the second
@@ -13,6 +14,7 @@ import uuid
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from .. import events
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
@@ -20,12 +22,10 @@ from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..policies import can_moderate
-from ..rooms import broadcasts
 from ..rooms.models import Participant
-from ..rooms.services import next_sequence
+from ..rooms.sequence import next_sequence
 from ..votes.models import PaperTally, Vote
-from ..votes.services import paper_votes
-from ..votes.tallies import tallies
+from ..votes.queries import paper_votes
 from .flags import flags_in
 from .models import Merge, MergedVote, ModerationAction
 
@@ -125,9 +125,10 @@ def record(ideathon: Ideathon, actor: User | None, action: str, *, idea: Idea | 
 
 
 def _changed(ideathon: Ideathon, ideas: list[Idea], seq: int, moved=(), resync=(), dots_returned=()) -> None:
-    broadcasts.ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync, dots_returned=dots_returned)
-    for idea in ideas:
-        tallies.touch(ideathon.id, idea.id)
+    """Record the change for the room (inside the caller's transaction): the ideas, then their counts."""
+    events.record(events.ideas_changed, ideathon=ideathon, ideas=ideas, seq=seq, moved=moved, resync=resync,
+                  dots_returned=dots_returned)
+    events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea.id for idea in ideas])
 
 
 def _return_dots(ideas: list[Idea]) -> dict[int, int]:
@@ -163,7 +164,7 @@ def hide_idea(ideathon: Ideathon, idea_id, *, actor: User, reason: str) -> Idea:
         record(ideathon, actor, "reject" if before["status"] == IdeaStatus.PENDING else "hide", idea=idea,
                before=before, after=after, reason=reason)
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq, resync=set(returned), dots_returned=set(returned))
+        _changed(ideathon, [idea], seq, resync=set(returned), dots_returned=set(returned))
     return idea
 
 
@@ -175,7 +176,7 @@ def unhide_idea(ideathon: Ideathon, idea_id, *, actor: User) -> Idea:
         idea.status, idea.hidden_reason = IdeaStatus.VISIBLE.value, None
         record(ideathon, actor, "unhide", idea=idea, before=before, after={"status": idea.status})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq)
+        _changed(ideathon, [idea], seq)
     return idea
 
 
@@ -187,7 +188,7 @@ def approve_idea(ideathon: Ideathon, idea_id, *, actor: User) -> Idea:
         idea.status = IdeaStatus.VISIBLE.value
         record(ideathon, actor, "approve", idea=idea, before={"status": "pending"}, after={"status": idea.status})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq)
+        _changed(ideathon, [idea], seq)
     return idea
 
 
@@ -205,7 +206,7 @@ def edit_idea_text(ideathon: Ideathon, idea_id, *, actor: User, text: str) -> Id
         idea.text, idea.edited_at, idea.flagged_words = text, utcnow(), flags_in(text)
         record(ideathon, actor, "edit", idea=idea, before=before, after={"text": text})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq)
+        _changed(ideathon, [idea], seq)
     return idea
 
 
@@ -221,8 +222,8 @@ def move_idea(ideathon: Ideathon, idea_id, *, actor: User, theme_id) -> Idea:
         idea.theme_id = theme.id
         record(ideathon, actor, "move", idea=idea, before=before, after={"theme_id": theme.id, "theme": theme.name})
         seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq, moved=moved)
     db.session.refresh(idea)
-    _changed(ideathon, [idea], seq, moved=moved)
     return idea
 
 
@@ -237,7 +238,7 @@ def pin_idea(ideathon: Ideathon, idea_id, *, actor: User, pinned: bool) -> Idea:
         record(ideathon, actor, "pin" if pinned else "unpin", idea=idea, before={"pinned": not pinned},
                after={"pinned": bool(pinned)})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [idea], seq)
+        _changed(ideathon, [idea], seq)
     return idea
 
 
@@ -271,7 +272,7 @@ def mute_participant(ideathon: Ideathon, participant_id, *, actor: User, hide_id
                after={"muted": True, "hidden_ideas": [idea.id for idea in hidden],
                       **({"dots_returned": sum(returned.values())} if returned else {})}, reason=reason)
         seq = next_sequence(ideathon)
-    _changed(ideathon, hidden, seq, resync=set(returned), dots_returned=set(returned))
+        _changed(ideathon, hidden, seq, resync=set(returned), dots_returned=set(returned))
     return hidden
 
 
@@ -340,7 +341,7 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
                before={"ideas": [{"id": idea.id, "text": idea.text} for idea in sources]},
                after={"id": merged.id, "text": text, "theme": theme.name, "dots_returned": returned})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [*sources, merged], seq, resync=seen)
+        _changed(ideathon, [*sources, merged], seq, resync=seen)
     return merged, returned
 
 
@@ -394,7 +395,7 @@ def split_idea(ideathon: Ideathon, idea_id, *, actor: User) -> dict[str, int]:
         record(ideathon, actor, "split", idea=merged, before={"id": merged.id, "text": merged.text},
                after={"ideas": [{"id": idea.id, "text": idea.text} for idea in sources], **outcome})
         seq = next_sequence(ideathon)
-    _changed(ideathon, [merged, *sources], seq, resync=voters)
+        _changed(ideathon, [merged, *sources], seq, resync=voters)
     return outcome
 
 

@@ -15,7 +15,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..policies import PLANNERS, can_moderate
-from ..votes.services import vote_counts
+from ..votes.queries import vote_counts
 from . import services
 from .flags import FlagListError, flag_words, replace_flag_words
 from .services import ModerationError

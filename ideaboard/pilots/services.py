@@ -32,6 +32,7 @@ from ..municipalities.models import Municipality
 from ..programme.models import Programme
 from ..dates import parse_day, today
 from ..programme.services import ProgrammeError, check_within, refuse, require_planner
+from ..uploads.services import PDF, UploadError, check_upload, discard_upload, stored
 from .models import STAGES, BaselineValue, Indicator, PilotMunicipality, PilotStage
 
 LIMITS = {"note": 2000, "reason": 2000, "signatories": 2000, "indicator_name": 120, "unit": 40,
@@ -194,8 +195,6 @@ def _checked_agreement(file):
     """The uploaded agreement checked (a PDF, not empty, not too big, no active content), or an
     UploadError. Judged by its first bytes, as the upload check does, so that a photo or a text file
     is told plainly that a PDF is wanted."""
-    from ..uploads.services import PDF, UploadError, check_upload
-
     head = file.stream.read(1024)
     file.stream.seek(0)
     if head and b"%PDF-" not in head:
@@ -209,8 +208,6 @@ def record_agreement(pilot: PilotMunicipality, signed_on: date | None, signatori
     """Record the signed agreement: date, signatories (one per line: name, office) and the PDF,
     required the first time; a new PDF replaces the old one, whose file is deleted once this commits.
     The PDF is checked before the transaction; if the transaction fails, the file written is removed."""
-    from ..uploads.services import UploadError, discard_upload, stored
-
     require_planner(actor)
     has_file = file is not None and bool(getattr(file, "filename", ""))
     errors, _ = _agreement_errors(pilot, signed_on, signatories, has_file)
@@ -237,8 +234,6 @@ def record_agreement(pilot: PilotMunicipality, signed_on: date | None, signatori
 def remove(pilot: PilotMunicipality, *, actor: User) -> None:
     """Take a municipality out of the programme, with its baseline values; refused once the
     agreement is signed."""
-    from ..uploads.services import discard_upload
-
     require_planner(actor)
     with write():
         if pilot.stage is PilotStage.AGREED:

@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..dates import today
+from ..evidence.services import evidence_for
+from ..pilots.services import agreements_of
 from ..policies import can_plan
 from .models import Programme, WorkStatus
 from .services import ideathons_of
@@ -33,9 +35,6 @@ def progress_of(programme: Programme, day: date) -> Progress:
 
 
 def tracker_context(programme: Programme, user) -> dict:
-    from ..evidence.services import evidence_for
-    from ..pilots.services import agreements_of
-
     day = today()
     planner = can_plan(user)
     return {

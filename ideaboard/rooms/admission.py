@@ -5,12 +5,15 @@ Both are signed with the app's secret key; neither holds anything a person typed
 """
 import hashlib
 
-from flask import current_app, request
+from flask import abort, current_app, request
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..errors import refuse
+from ..extensions import db
 from ..ideathons.models import Ideathon
 from .models import Participant
+from .presence import presence
 from .services import card_annulled, participant_by_token
 
 # What a phone is told when it may no longer act in the room, or never joined it.
@@ -55,8 +58,6 @@ def _seen(participant: Participant | None) -> Participant | None:
     """Every request recognised as a participant's keeps them in the room's head count, with or
     without JavaScript (rooms/presence.py: a write in memory, no I/O)."""
     if participant is not None:
-        from .presence import presence
-
         presence.seen(participant.ideathon_id, participant.id, participant.ideathon.room_code)
     return participant
 
@@ -64,12 +65,6 @@ def _seen(participant: Participant | None) -> Participant | None:
 def room_and_participant(ideathon_id: int):
     """The ideathon of a participant-only route and this request's participant in it (one query):
     404 for an unknown room, 403 for anyone without a participant cookie of that room."""
-    from flask import abort
-
-    from ..extensions import db
-
-    from ..errors import refuse
-
     token = _cookie_token(ideathon_id)
     participant = _seen(participant_by_token(ideathon_id, token))
     if participant is None:

@@ -1,6 +1,11 @@
 """The room's broadcaster: sends a change, rendered by the same templates as the page and the
 htmx response, to everyone in the room, after the change is committed.
 
+Services never call it: they record a domain event inside their transaction (ideaboard/events.py),
+and `database.write()` dispatches it once committed to the subscribers below (`on_ideas_changed`,
+`on_room_changed`, connected by ideaboard/subscribers.py). The count and presence flushers
+(votes/tallies.py, rooms/presence.py) call `publish` themselves.
+
 A fragment never depends on who is looking. It is rendered once per interface language and
 sent to that language's channel of the room; per-viewer details (which ideas are mine) are
 applied by static/js/room.js from data attributes. Each change carries the room's sequence
@@ -14,6 +19,9 @@ from flask_babel import force_locale
 from ..database import utcnow
 from ..extensions import socketio
 from ..i18n import locale_for
+from ..ideas.models import IdeaStatus
+from ..ideas.queries import count_hidden, participants_seeing_own_ideas, theme_counts, visible_ideas_by_theme
+from ..votes.queries import count_votes, ranking, vote_counts
 
 
 def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
@@ -48,9 +56,6 @@ def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] 
     hide): their message asks them to re-fetch their board (their dots left, their dots on each
     idea). `dots_returned`: those of them whose dots came back (an idea hidden during voting):
     their message also says so, in the board's message at the bottom of the screen."""
-    from ..ideas.models import IdeaStatus
-    from ..ideas.services import count_hidden, theme_counts
-
     counts = theme_counts({idea.theme_id for idea in ideas} | {theme_id for _idea, theme_id in moved})
     context = {"ideathon": ideathon, "ideas": ideas, "theme_counts": counts, "counts": {},
                "moved": {idea_id for idea_id, _theme in moved}}
@@ -76,10 +81,6 @@ def ideas_changed(ideathon, ideas, seq: int, moved: tuple[tuple[int, int], ...] 
             hidden_count=count_hidden(ideathon.id), **context)
 
 
-def idea_changed(ideathon, idea, seq: int) -> None:
-    ideas_changed(ideathon, [idea], seq)
-
-
 def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False) -> None:
     """The room opened, changed phase, settings or timer: one message to the whole room, rendered
     once per language, which every screen applies as it comes (rooms/_room_state.html). No phone
@@ -96,8 +97,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     on a card stay on the phone."""
     context = {"ideathon": ideathon, "server_now": utcnow()}
     if phase or ideas:
-        from ..votes.services import count_votes, ranking, vote_counts
-
         counts = vote_counts(ideathon) if ideathon.counts_visible else {}
         context.update(
             counts=counts, ranked=ranking(ideathon, counts=counts) if ideathon.counts_visible else [],
@@ -106,8 +105,6 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
         )
     template = "rooms/_room_state.html"
     if ideas:
-        from ..ideas.services import participants_seeing_own_ideas, visible_ideas_by_theme
-
         publish(ideathon.id, "change", template, {"seq": seq, "resync": True}, audiences=("staff",),
                 ideas=visible_ideas_by_theme(ideathon, None, staff=True), **context)
         for participant in participants_seeing_own_ideas(ideathon):
@@ -120,3 +117,13 @@ def room_changed(ideathon, seq: int, *, phase: bool = False, ideas: bool = False
     # The projectors' own part (how to get in, or where the results go; the phase in their words):
     # a message of their own, so that no phone carries it.
     publish(ideathon.id, "screen", "rooms/_join_panel.html", audiences=("screen",), ideathon=ideathon)
+
+
+# --- subscribers of the domain events (ideaboard/subscribers.py connects them) --------------------
+
+def on_ideas_changed(_sender, *, ideathon, ideas, seq: int, moved=(), resync=(), dots_returned=()) -> None:
+    ideas_changed(ideathon, ideas, seq, moved=moved, resync=resync, dots_returned=dots_returned)
+
+
+def on_room_changed(_sender, *, ideathon, seq: int, phase: bool = False, ideas: bool = False) -> None:
+    room_changed(ideathon, seq, phase=phase, ideas=ideas)

@@ -6,7 +6,7 @@ to it: a participant cookie of that room, or a logged-in moderator of that ideat
 Anything else is refused at `connect`.
 """
 import sqlalchemy as sa
-from flask import request
+from flask import current_app, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
@@ -16,7 +16,7 @@ from ..ideathons.models import Ideathon
 from ..policies import can_moderate
 from .admission import current_participant
 from .broadcasts import channel
-from .presence import presence
+from .presence import presence, run_flusher
 from ..websocket_close import log
 
 
@@ -85,11 +85,7 @@ _flusher_started = set()
 
 
 def _ensure_flusher():
-    from flask import current_app
-
     app = current_app._get_current_object()
     if id(app) not in _flusher_started:
         _flusher_started.add(id(app))
-        from .presence import run_flusher
-
         socketio.start_background_task(run_flusher, app)

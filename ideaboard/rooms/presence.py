@@ -25,6 +25,11 @@ from collections import Counter, defaultdict
 
 from flask import current_app
 
+from ..database import use_own_connection
+from ..extensions import socketio
+from ..votes.tallies import tallies
+from .broadcasts import publish
+
 FLUSH_INTERVAL = 0.25
 HEARTBEAT = 10
 ACTIVE_WINDOW = 5 * 60  # seconds a participant counts after their last request or socket
@@ -156,8 +161,6 @@ class Presence:
 
     def flush(self, redis=None) -> list[tuple[int, int]]:
         """Send the count of every room that changed since the last flush. Returns what was sent."""
-        from .broadcasts import publish
-
         now = self.clock()
         rooms, self.dirty = self.dirty, set()
         if now - self._last_heartbeat > HEARTBEAT:
@@ -207,7 +210,7 @@ def redis_client():
         return None
     client = _clients.get(url)
     if client is None:
-        import redis
+        import redis  # imported only where Redis is configured: one process needs no client
 
         client = _clients[url] = redis.Redis.from_url(url)
     return client
@@ -216,10 +219,6 @@ def redis_client():
 def run_flusher(app) -> None:
     """The per-process loop that coalesces presence and vote counts (a Socket.IO background
     task): at most one message of each kind per room every FLUSH_INTERVAL."""
-    from ..database import use_own_connection
-    from ..extensions import socketio
-    from ..votes.tallies import tallies
-
     with app.app_context():
         redis = redis_client()
     while True:

@@ -1,19 +1,21 @@
-"""Rules of the live room: opening it, its phases, timer and settings, admitting people
-(by room code or by join card), and the change sequence."""
+"""Rules of the live room: opening it, its phases, timer and settings, and admitting people
+(by room code or by join card). Each change the room must hear about records a `room_changed`
+event with the room's next sequence number (rooms/sequence.py)."""
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from .. import events
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import PHASE_TRANSITIONS, Ideathon, RoomPhase
 from ..policies import can_moderate
-from . import broadcasts
 from .codes import generate_code, normalise_code
 from .models import GENDER_LABELS, AgeBand, JoinCard, Participant, ParticipationSurvey, PhaseChange
+from .sequence import next_sequence
 
 MAX_NICKNAME = 40
 MAX_COMMUNITY = 80
@@ -52,7 +54,7 @@ def open_room(ideathon: Ideathon, *, actor: User) -> Ideathon:
         ideathon.room_code = code
         ideathon.room_opened_at = utcnow()
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq)
     return ideathon
 
 
@@ -83,7 +85,8 @@ def change_phase(ideathon: Ideathon, to: RoomPhase | str, *, actor: User) -> Ide
         db.session.add(PhaseChange(ideathon_id=ideathon.id, from_phase=current.value, to_phase=to.value,
                                    actor_id=actor.id))
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, phase=True, ideas=_cards_show(ideathon) != cards_before)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq, phase=True,
+                      ideas=_cards_show(ideathon) != cards_before)
     return ideathon
 
 
@@ -120,7 +123,7 @@ def set_timer(ideathon: Ideathon, *, minutes, actor: User, extend: bool = False)
         start = ideathon.timer_ends_at if extend and ideathon.timer_ends_at and ideathon.timer_ends_at > now else now
         ideathon.timer_ends_at = start + timedelta(minutes=minutes)
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq)
     return ideathon
 
 
@@ -129,7 +132,7 @@ def clear_timer(ideathon: Ideathon, *, actor: User) -> Ideathon:
     with write():
         ideathon.timer_ends_at = None
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq)
     return ideathon
 
 
@@ -163,7 +166,7 @@ def update_settings(ideathon: Ideathon, *, actor: User, silent_ideas: bool, hidd
         ideathon.cards_only = bool(cards_only)
         ideathon.premoderation = bool(premoderation)
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, ideas=_cards_show(ideathon) != cards_before)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq, ideas=_cards_show(ideathon) != cards_before)
     return ideathon
 
 
@@ -173,20 +176,8 @@ def reveal_ideas(ideathon: Ideathon, *, actor: User) -> Ideathon:
     with write():
         ideathon.ideas_revealed = True
         seq = next_sequence(ideathon)
-    broadcasts.room_changed(ideathon, seq, ideas=True)
+        events.record(events.room_changed, ideathon=ideathon, seq=seq, ideas=True)
     return ideathon
-
-
-def next_sequence(ideathon: Ideathon) -> int:
-    """Increment the room's change counter inside the caller's transaction, atomically."""
-    seq = db.session.execute(
-        sa.update(Ideathon)
-        .where(Ideathon.id == ideathon.id)
-        .values(room_seq=Ideathon.room_seq + 1)
-        .returning(Ideathon.room_seq)
-    ).scalar_one()
-    ideathon.room_seq = seq
-    return seq
 
 
 def find_room(code_text: str) -> Ideathon:

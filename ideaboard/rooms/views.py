@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from ..accounts import role_required
 from ..extensions import db, limiter
 from ..ideas.forms import IdeaForm
-from ..ideas.services import idea_ids_of, visible_ideas_by_theme
+from ..ideas.queries import idea_ids_of, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
 from ..policies import can_moderate
 from .addresses import public_base_url
@@ -19,7 +19,7 @@ from .codes import display_code, normalise_code
 from .forms import CodeForm, JoinForm
 from .presence import presence
 from ..database import utcnow
-from ..votes.services import dots_left, my_votes, ranking, vote_counts
+from ..votes.queries import dots_left, my_votes, ranking, vote_counts
 from .models import JoinCard
 from .services import CARD_CODE_LENGTH, RoomError, close_room, find_card, find_room, join_room, open_room
 

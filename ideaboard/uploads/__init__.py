@@ -43,6 +43,8 @@ def prune_command(hours):
     """Remove uploads nothing points at any more, and files left without a record."""
     from datetime import timedelta
 
+    # The package itself stays light (every view with a file field imports `accepts_uploads` from
+    # it); the services, with Pillow, load when the command runs.
     from .services import prune_uploads
 
     removed = prune_uploads(older_than=timedelta(hours=hours))

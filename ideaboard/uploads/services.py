@@ -39,7 +39,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.security import safe_join
 
 from ..accounts.models import User
-from ..database import utcnow
+from ..database import utcnow, write
 from ..extensions import Session, db
 from .models import THUMB_SIDE, Upload
 
@@ -334,8 +334,6 @@ def prune_uploads(*, older_than: timedelta = timedelta(hours=1)) -> dict:
 
     Only those older than `older_than`, so that an upload whose record is still being written is
     never taken. Returns {"rows": n, "files": n}. Called by `flask uploads prune` (cron)."""
-    from ..database import write
-
     cutoff = utcnow() - older_than
     with write():
         orphans = db.session.scalars(sa.select(Upload).where(Upload.created_at < cutoff, sa.not_(_referenced()))).all()

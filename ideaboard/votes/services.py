@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
+from .. import events
 from ..accounts.models import User
 from ..database import GroupCommit, end_read, utcnow, write
 from ..extensions import db
@@ -17,7 +18,7 @@ from ..ideathons.models import Ideathon
 from ..policies import can_moderate
 from ..rooms.models import Participant
 from .models import PaperTally, Vote
-from .tallies import tallies
+from .queries import my_votes_of, vote_counts
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 MAX_PAPER_VOTES = 100000
@@ -75,8 +76,6 @@ def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_i
     ballot = _ballot_box.submit(Ballot(ideathon.id, participant.id, idea_id, client_id))
     if ballot.error is not None:
         raise ballot.error
-    if ballot.placed:
-        tallies.touch(ballot.ideathon_id, ballot.idea_id)
     return ballot
 
 
@@ -146,6 +145,9 @@ def _decide_together(batch: list[Ballot]) -> None:
     if new_votes:
         db.session.execute(sa.insert(Vote), new_votes)
     for ballot in batch:
+        if ballot.placed and ballot.error is None:
+            events.record(events.counts_changed, ideathon_id=ballot.ideathon_id, idea_ids=[ballot.idea_id])
+    for ballot in batch:
         ballot.my_votes = dict(Counter(idea_id for _slot, idea_id, _idea_slot, _cid in held[ballot.participant_id]))
     for room in rooms.values():
         if room.counts_visible:
@@ -211,7 +213,7 @@ def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id) -> N
         if vote is None:
             raise VoteError(_l("No tiene puntos en esta idea."))
         db.session.delete(vote)
-    tallies.touch(ideathon.id, idea_id)
+        events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea_id])
 
 
 def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> PaperTally:
@@ -233,64 +235,5 @@ def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> Pa
             raise VoteError(_l("Esa idea no se puede votar."), 422)
         tally = PaperTally(idea_id=idea.id, votes=votes, entered_by_id=actor.id)
         db.session.add(tally)
-    tallies.touch(ideathon.id, idea.id)
+        events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea.id])
     return tally
-
-
-def my_votes(participant: Participant | None) -> dict[int, int]:
-    """My dots per idea (for my own page and responses only, never for broadcasts)."""
-    return {} if participant is None else my_votes_of(participant.id)
-
-
-def my_votes_of(participant_id: int) -> dict[int, int]:
-    rows = db.session.execute(
-        sa.select(Vote.idea_id, sa.func.count(Vote.id)).where(Vote.participant_id == participant_id)
-        .group_by(Vote.idea_id)
-    )
-    return {idea_id: n for idea_id, n in rows}
-
-
-def dots_left(ideathon: Ideathon, participant: Participant | None, mine: dict[int, int] | None = None) -> int:
-    if participant is None:
-        return 0
-    return max(0, ideathon.dot_budget - sum((my_votes(participant) if mine is None else mine).values()))
-
-
-def paper_votes(ideathon: Ideathon) -> dict[int, int]:
-    """Each idea's latest paper tally."""
-    latest = (
-        sa.select(PaperTally.idea_id, sa.func.max(PaperTally.id).label("last"))
-        .join(Idea, Idea.id == PaperTally.idea_id).where(Idea.ideathon_id == ideathon.id)
-        .group_by(PaperTally.idea_id).subquery()
-    )
-    rows = db.session.execute(sa.select(PaperTally.idea_id, PaperTally.votes).join(latest, PaperTally.id == latest.c.last))
-    return {idea_id: votes for idea_id, votes in rows}
-
-
-def vote_counts(ideathon: Ideathon, idea_ids=None) -> dict[int, int]:
-    """Total dots per idea: phones plus paper. Callers must respect `ideathon.counts_visible`."""
-    query = sa.select(Vote.idea_id, sa.func.count(Vote.id)).where(Vote.ideathon_id == ideathon.id)
-    if idea_ids is not None:
-        query = query.where(Vote.idea_id.in_(list(idea_ids)))
-    counts = {idea_id: n for idea_id, n in db.session.execute(query.group_by(Vote.idea_id))}
-    for idea_id, votes in paper_votes(ideathon).items():
-        if idea_ids is None or idea_id in idea_ids:
-            counts[idea_id] = counts.get(idea_id, 0) + votes
-    return counts
-
-
-def ranking(ideathon: Ideathon, limit: int = 10, counts: dict[int, int] | None = None,
-            ideas: list[Idea] | None = None) -> list[tuple[Idea, int]]:
-    """The most voted visible ideas, best first (ties: older first). `counts`: if already read;
-    `ideas`: the room's visible ideas, if already read (all of them: the ranking is the room's)."""
-    counts = vote_counts(ideathon) if counts is None else counts
-    if ideas is None:
-        ideas = db.session.scalars(
-            sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status == IdeaStatus.VISIBLE)
-        ).all()
-    ranked = sorted(ideas, key=lambda idea: (-counts.get(idea.id, 0), idea.id))
-    return [(idea, counts.get(idea.id, 0)) for idea in ranked[:limit]]
-
-
-def count_votes(ideathon: Ideathon) -> int:
-    return db.session.scalar(sa.select(sa.func.count(Vote.id)).where(Vote.ideathon_id == ideathon.id))

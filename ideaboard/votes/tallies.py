@@ -1,6 +1,13 @@
 """Vote counts reach the room coalesced: votes mark their idea as changed, and the room's
 flusher (every 250 ms) sends ONE message per room with every changed count and the ranking.
-With hidden counts nothing is sent at all until the counts may be shown."""
+With hidden counts nothing is sent at all until the counts may be shown.
+
+Votes and moderation record a `counts_changed` event; `touch_counts` (its subscriber) marks the
+ideas, and the flusher (rooms/presence.py) sends them through the room's broadcaster."""
+from ..extensions import db
+from ..ideathons.models import Ideathon
+from ..rooms.broadcasts import publish
+from .queries import ranking, vote_counts
 
 
 class Tallies:
@@ -15,11 +22,6 @@ class Tallies:
 
     def flush(self) -> list[tuple[int, int]]:
         """Send the changed counts of every room. Returns (room, number of counts sent)."""
-        from ..extensions import db
-        from ..ideathons.models import Ideathon
-        from ..rooms.broadcasts import publish
-        from .services import ranking, vote_counts
-
         rooms, self.dirty = self.dirty, {}
         sent = []
         for room, idea_ids in rooms.items():
@@ -42,3 +44,9 @@ class Tallies:
 
 
 tallies = Tallies()
+
+
+def touch_counts(_sender, *, ideathon_id: int, idea_ids) -> None:
+    """Subscriber of `events.counts_changed`: the flusher sends these ideas' counts."""
+    for idea_id in idea_ids:
+        tallies.touch(ideathon_id, idea_id)

@@ -4,8 +4,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..rooms.admission import participant_rate_key, room_and_participant
-from ..ideas.services import idea_for_card
-from .services import Ballot, VoteError, cast_vote, dots_left, my_votes, vote_counts, withdraw_vote
+from ..ideas.queries import idea_for_card
+from .queries import dots_left, my_votes, vote_counts
+from .services import Ballot, VoteError, cast_vote, withdraw_vote
 
 bp = Blueprint("votes", __name__, url_prefix="/sala/<int:ideathon_id>/votos")
 

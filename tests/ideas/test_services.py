@@ -5,7 +5,8 @@ import sqlalchemy as sa
 
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
-from ideaboard.ideas.services import IdeaError, edit_idea, post_idea, visible_ideas_by_theme, withdraw_idea
+from ideaboard.ideas.queries import visible_ideas_by_theme
+from ideaboard.ideas.services import IdeaError, edit_idea, post_idea, withdraw_idea
 from ideaboard.rooms.services import close_room, join_room
 
 

@@ -11,7 +11,8 @@ from ideaboard.moderation import services as mod
 from ideaboard.moderation.models import ModerationAction
 from ideaboard.rooms.services import change_phase, update_settings
 from ideaboard.votes.models import Vote
-from ideaboard.votes.services import cast_vote, dots_left
+from ideaboard.votes.queries import dots_left
+from ideaboard.votes.services import cast_vote
 
 REASON = "Fuera de tema: hable de servicios municipales"
 

@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea, IdeaStatus
-from ideaboard.ideas.services import IdeaError, edit_idea, post_idea, visible_ideas_by_theme, withdraw_idea
+from ideaboard.ideas.queries import visible_ideas_by_theme
+from ideaboard.ideas.services import IdeaError, edit_idea, post_idea, withdraw_idea
 from ideaboard.ideathons.services import assign_moderators
 from ideaboard.moderation import services as mod
 from ideaboard.moderation.flags import replace_flag_words
@@ -16,7 +17,8 @@ from ideaboard.moderation.models import ModerationAction
 from ideaboard.moderation.services import ModerationError
 from ideaboard.rooms.services import change_phase, join_room, update_settings
 from ideaboard.votes.models import Vote
-from ideaboard.votes.services import VoteError, cast_vote, dots_left, my_votes, paper_votes, record_paper_tally, vote_counts
+from ideaboard.votes.queries import dots_left, my_votes, paper_votes, vote_counts
+from ideaboard.votes.services import VoteError, cast_vote, record_paper_tally
 
 
 def cid():

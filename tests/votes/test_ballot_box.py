@@ -16,7 +16,8 @@ from ideaboard.extensions import db
 from ideaboard.ideas.services import post_idea
 from ideaboard.rooms.services import change_phase, join_room
 from ideaboard.votes.models import Vote
-from ideaboard.votes.services import cast_vote, vote_counts
+from ideaboard.votes.queries import vote_counts
+from ideaboard.votes.services import cast_vote
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 PHONES = 60

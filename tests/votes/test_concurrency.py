@@ -13,7 +13,7 @@ from ideaboard.extensions import db
 from ideaboard.ideas.services import post_idea
 from ideaboard.rooms.services import change_phase, join_room
 from ideaboard.votes.models import Vote
-from ideaboard.votes.services import vote_counts
+from ideaboard.votes.queries import vote_counts
 
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 PARTICIPANTS = 100

@@ -7,9 +7,8 @@ from ideaboard.extensions import db
 from ideaboard.ideas.services import post_idea, withdraw_idea
 from ideaboard.rooms.services import change_phase, join_room, update_settings
 from ideaboard.votes.models import Vote
-from ideaboard.votes.services import (
-    VoteError, cast_vote, dots_left, my_votes, ranking, record_paper_tally, vote_counts, withdraw_vote,
-)
+from ideaboard.votes.queries import dots_left, my_votes, ranking, vote_counts
+from ideaboard.votes.services import VoteError, cast_vote, record_paper_tally, withdraw_vote
 
 
 def cid():
