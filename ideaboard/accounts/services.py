@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..database import utcnow, write
 from ..extensions import db
 from ..municipalities.models import Municipality
+from ..refusals import Refusal
 from .models import Role, User, new_session_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -15,7 +16,7 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A rule about accounts was broken; the message is for the person who tried."""
 
 

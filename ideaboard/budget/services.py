@@ -24,6 +24,7 @@ from ..database import write
 from ..programme.dates import parse_day, today
 from ..extensions import db
 from ..ideathons.models import Ideathon
+from ..refusals import Refusal
 from .models import DEFAULT_PLAN, BudgetLine, Category, Expense
 
 MAX_CENTS = 10_000_000_00  # Q10,000,000.00: more than this for one workshop is a typing error
@@ -100,7 +101,7 @@ def plain_amount(cents: int) -> str:
 
 # --- Reading amounts ----------------------------------------------------------------------------
 
-class AmountError(ValueError):
+class AmountError(Refusal):
     """The typed amount cannot be read, or is out of bounds; the message says why, in Spanish."""
 
 

@@ -11,6 +11,7 @@ from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..moderation.flags import flags_in
+from ..refusals import Refusal
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
@@ -19,12 +20,8 @@ from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
-class IdeaError(ValueError):
+class IdeaError(Refusal):
     """An idea was refused; the message is for the person who tried."""
-
-    def __init__(self, message, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 def _checked_text(text: str) -> str:

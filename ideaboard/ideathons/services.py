@@ -12,13 +12,14 @@ from ..extensions import db
 from ..budget.services import ensure_plan
 from ..municipalities.models import Municipality
 from ..programme.models import Programme
+from ..refusals import Refusal
 from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
 
 PLANNERS = (Role.ADMIN, Role.COORDINATOR)
 
 
-class IdeathonError(ValueError):
+class IdeathonError(Refusal):
     """A planning rule was broken; the message is for the person who tried."""
 
 

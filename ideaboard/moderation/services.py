@@ -19,6 +19,7 @@ from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import can_moderate, theme_of
+from ..refusals import Refusal
 from ..rooms import broadcasts
 from ..rooms.models import Participant
 from ..rooms.services import next_sequence
@@ -32,12 +33,10 @@ MAX_REASON = 200
 ON_BOARD = (IdeaStatus.VISIBLE.value, IdeaStatus.PENDING.value)
 
 
-class ModerationError(ValueError):
+class ModerationError(Refusal):
     """A moderation action was refused; the message is for the moderator."""
 
-    def __init__(self, message, status: int = 409):
-        super().__init__(message)
-        self.status = status
+    status = 409
 
 
 # --- checks -------------------------------------------------------------------------------------

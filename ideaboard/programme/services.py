@@ -17,6 +17,7 @@ from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..ideathons.services import can_plan
+from ..refusals import Refusal
 from .dates import local_day, today  # noqa: F401 - local_day is part of this module's interface
 from .models import Activity, Milestone, Programme, WorkStatus
 
@@ -24,15 +25,10 @@ LIMITS = {"name": 200, "title": 200, "coordinating_institution": 200, "responsib
           "description": 4000, "supporting_institutions": 2000, "expected_result": 2000, "verification": 2000}
 
 
-class ProgrammeError(ValueError):
+class ProgrammeError(Refusal):
     """Refused; the message is for the person who tried (in Spanish, through Babel).
 
     `errors` maps a form field to its own message when the problem is one field's."""
-
-    def __init__(self, message, status: int = 422, errors: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.errors = errors or {}
 
 
 # --- Who may see and change what ----------------------------------------------------------------
