@@ -10,6 +10,7 @@ from ..accounts.models import Role
 from ..database import utcnow
 from ..municipalities.services import all_municipalities
 from ..programme.services import programme_choices
+from ..responses import is_htmx
 from .forms import CancelForm, IdeathonForm, ModeratorsForm
 from .services import (
     PLANNERS, IdeathonError, active_moderators, assign_moderators, can_plan, can_view_staff_page,
@@ -52,7 +53,7 @@ def _edit_themes(form: IdeathonForm) -> bool:
 
 
 def _render_form(form: IdeathonForm, ideathon=None, status=200):
-    if request.headers.get("HX-Request") and request.form.get("op", "save") != "save":
+    if is_htmx() and request.form.get("op", "save") != "save":
         return render_template("ideathons/_theme_editor.html", form=form, max_themes=MAX_THEMES), status
     return render_template(
         "ideathons/form.html", form=form, ideathon=ideathon,
