@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..database import write
 from ..extensions import db
+from ..refusals import Refusal
 from .models import FlagWord
 
 MAX_WORDS = 500
@@ -34,8 +35,8 @@ def flags_in(text: str) -> str | None:
     return ", ".join(found)[:200] or None
 
 
-class FlagListError(ValueError):
-    pass
+class FlagListError(Refusal):
+    """The flag list was refused; the message is for the person who tried."""
 
 
 def replace_flag_words(text: str, *, actor) -> list[str]:
