@@ -2,6 +2,10 @@
 
 An htmx request gets the fragment retargeted to the page's alert region, so a failed
 action shows its message where the visitor is looking instead of replacing part of the page.
+
+Two kinds of refusal end here: `refuse()` (a `Refused`), raised by a view that stops the request
+itself, and a service's `Refusal` (ideaboard/refusals.py) that no view caught, answered alike with
+its status and message. Views that answer a refusal in place use ideaboard/responses.py.
 """
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
@@ -9,6 +13,9 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+from .refusals import Refusal
+from .responses import is_htmx
 
 MESSAGES = {
     400: (_l("Solicitud no válida"), _l("No pudimos entender lo que se envió. Revise los datos e intente de nuevo.")),
@@ -34,7 +41,8 @@ RETRY_AFTER_SECONDS = 2
 
 
 class Refused(HTTPException):
-    """A refusal with its own heading and message for the person (`refuse()`)."""
+    """A view's refusal with its own heading and message for the person (`refuse()`); a service
+    refuses with a `Refusal` instead."""
 
     def __init__(self, code: int, title, message):
         self.code = code
@@ -58,7 +66,7 @@ def render_error(code: int, message=None, title=None):
     default_title, default_message = (MESSAGES if staff else {**MESSAGES, **VISITOR_MESSAGES}).get(code, MESSAGES[500])
     context = {"code": code if staff else None, "title": title or default_title,
                "message": message or default_message}
-    if request.headers.get("HX-Request"):
+    if is_htmx():
         if code == 403 and _is_participants(request.path):  # room.js upserts a 403 answer to a phone's form
             return render_template("errors/_refusal.html", **context), code
         html = render_template("errors/_error.html", **context)
@@ -90,6 +98,11 @@ def init_app(app: Flask) -> None:
         if retry_after:
             headers["Retry-After"] = str(retry_after)
         return html, code, headers
+
+    @app.errorhandler(Refusal)
+    def service_refusal(refusal):
+        # A service's refusal that its view did not answer: the error page (or fragment) for its status.
+        return http_error(Refused(refusal.status, None, refusal))
 
     @app.errorhandler(sa_exc.TimeoutError)
     def overloaded(error):

@@ -5,6 +5,8 @@ import re
 
 from flask_babel import lazy_gettext as _l
 
+from .refusals import Refusal
+
 MAX_CENTS = 10_000_000_00  # Q10,000,000.00: more than this for one workshop is a typing error
 
 
@@ -19,7 +21,7 @@ def plain_amount(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
 
-class AmountError(ValueError):
+class AmountError(Refusal):
     """The typed amount cannot be read, or is out of bounds; the message says why, in Spanish."""
 
 

@@ -1,6 +1,8 @@
 """Response headers of the security baseline: a strict CSP and friends."""
 from flask import Flask, current_app, request, session
 
+from .responses import HX_REQUEST
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -32,7 +34,7 @@ def init_app(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # One URL serves the whole page and its htmx fragment: caches must keep them apart.
-        response.vary.add("HX-Request")
+        response.vary.add(HX_REQUEST)
         if request.endpoint != "static":  # static files: ideaboard/assets.py
             headers.setdefault("Cache-Control", _cache_control(response))
         return response

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
 
 from ..extensions import db, login_manager
+from ..responses import is_htmx
 from .models import Role, User
 
 
@@ -40,7 +41,7 @@ def role_required(*roles: Role):
         @wraps(view)
         def wrapped(*args, **kwargs):
             if not current_user.is_authenticated:
-                if request.headers.get("HX-Request"):
+                if is_htmx():
                     abort(401)
                 return login_manager.unauthorized()
             if roles and not current_user.has_role(*roles):

@@ -9,6 +9,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..municipalities.models import Municipality
 from ..policies import can_manage_accounts
+from ..refusals import Refusal
 from .models import Role, User, new_session_token
 
 MIN_PASSWORD_LENGTH = 10
@@ -16,7 +17,7 @@ MIN_PASSWORD_LENGTH = 10
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
-class AccountError(ValueError):
+class AccountError(Refusal):
     """A rule about accounts was broken; the message is for the person who tried."""
 
 

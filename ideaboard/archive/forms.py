@@ -5,10 +5,11 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from ..forms import ShowsErrors
 from .models import COMPETENCE_LABELS, COST_LABELS, NEXT_STATUSES, STATUS_LABELS, ResponseStatus
 
 
-class ProposalForm(FlaskForm):
+class ProposalForm(ShowsErrors, FlaskForm):
     title = StringField(_l("Título"))
     problem = TextAreaField(_l("Problema: qué pasa hoy"))
     proposal = TextAreaField(_l("Propuesta: qué se pide a la municipalidad"))
@@ -27,10 +28,6 @@ class ProposalForm(FlaskForm):
                                                                        for t in ideathon.themes]
         self.idea_ids.choices = [SelectChoice(str(idea.id), f"{idea.text} ({votes})") for idea, votes in ideas_with_votes]
         return self
-
-    def show_errors(self, errors: dict) -> None:
-        for name, message in errors.items():
-            getattr(self, name).errors = [str(message)]
 
 
 class ResponseForm(FlaskForm):

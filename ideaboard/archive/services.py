@@ -22,6 +22,7 @@ from ..ideathons.services import theme_of
 from ..ideathons.themes import DEFAULT_THEMES
 from ..moderation.services import record
 from ..policies import can_answer_proposal, can_moderate
+from ..refusals import Refusal
 from ..text import fold
 from ..votes.queries import vote_counts
 from .models import NEXT_STATUSES, Competence, CostRange, Proposal, Response, ResponseStatus
@@ -31,12 +32,10 @@ LIMITS = {"title": 160, "problem": 2000, "proposal": 2000, "place": 160, "benefi
 MAX_RESPONSE = 2000
 
 
-class ArchiveError(ValueError):
+class ArchiveError(Refusal):
     """Refused; the message is for the person who tried."""
 
-    def __init__(self, message, status: int = 409):
-        super().__init__(message)
-        self.status = status
+    status = 409
 
 
 @dataclass
@@ -101,9 +100,10 @@ def _clean(draft: ProposalDraft, ideathon: Ideathon) -> dict:
 
 
 class ProposalInvalid(ArchiveError):
+    """The draft's fields were refused, each with its own message (`errors`)."""
+
     def __init__(self, errors: dict):
-        super().__init__(_l("Revise los campos marcados."), 422)
-        self.errors = errors
+        super().__init__(_l("Revise los campos marcados."), 422, errors)
 
 
 def _require_drafting(ideathon: Ideathon, actor: User) -> None:

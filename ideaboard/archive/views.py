@@ -12,6 +12,7 @@ from ..database import utcnow
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..moderation.views import moderated
+from ..responses import refused
 from ..municipalities.services import get_by_code
 from ..pdf import pdf_download, static_text
 from ..policies import can_answer_proposal, can_moderate
@@ -61,15 +62,9 @@ def proposals(ideathon_id: int):
             abort(400)
         try:
             services.draft_proposal(ideathon, _draft(form), actor=current_user)
-        except services.ProposalInvalid as invalid:
-            form.show_errors(invalid.errors)
-            flash(str(invalid), "error")
-            return _proposals_page(ideathon, form), 422
-        except services.ArchiveError as error:
-            if error.status == 403:
-                abort(403)
-            flash(str(error), "error")
-            return _proposals_page(ideathon, form), error.status
+        except services.ArchiveError as error:  # ProposalInvalid (422) carries its field errors
+            return refused(error, page=lambda: (_proposals_page(ideathon, form), error.status), forms=[form],
+                           htmx=False, flash_on_page=True, on_403="plain")
         flash(_("Propuesta guardada."), "success")
         return redirect(url_for("archive.proposals", ideathon_id=ideathon.id))
     return _proposals_page(ideathon, form)

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
+from ..forms import ShowsErrors
 from .models import CATEGORY_LABELS, Category
 from ..money import plain_amount
 from .services import MAX_DESCRIPTION
@@ -13,15 +14,7 @@ from .services import MAX_DESCRIPTION
 AMOUNT_HINT = _l("En quetzales, por ejemplo 1500 o 1,500.50.")
 
 
-class _ShowsErrors:
-    def show_errors(self, errors: dict) -> None:
-        for name, message in errors.items():
-            field = getattr(self, name, None)
-            if field is not None:
-                field.errors = [str(message)]
-
-
-class PlanForm(_ShowsErrors, FlaskForm):
+class PlanForm(ShowsErrors, FlaskForm):
     """One amount per category (field names are the categories' values, prefixed `plan-`)."""
 
     def amounts(self) -> dict:
@@ -42,7 +35,7 @@ def plan_form(**kwargs) -> PlanForm:
     return PlanForm(prefix="plan", **kwargs)
 
 
-class ExpenseForm(_ShowsErrors, FlaskForm):
+class ExpenseForm(ShowsErrors, FlaskForm):
     category = SelectField(_l("Categoría"), validate_choice=False,
                            choices=[SelectChoice("", _l("Elija una categoría"))]
                            + [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in Category])

@@ -14,6 +14,7 @@ from ..money import quetzales
 from ..policies import PLANNERS, PLANNERS_AND_OFFICIALS, can_plan, sees_municipality
 from ..programme.services import ProgrammeError
 from ..programme.views import visible_programme
+from ..responses import refused
 from . import models  # noqa: F401
 from . import services
 from .forms import ExpenseForm, plan_form
@@ -50,12 +51,9 @@ def _ideathon_page(ideathon: Ideathon, *, plan=None, expense=None, status: int =
 
 
 def _refused(error: ProgrammeError, ideathon: Ideathon, **forms):
-    if error.status == 403:
-        abort(403)
-    for form in forms.values():
-        form.show_errors(error.errors)
-    flash(str(error), "error")
-    return _ideathon_page(ideathon, **forms, status=error.status)
+    """The page again with the refusal on its forms and at its top (no htmx here)."""
+    return refused(error, page=lambda: _ideathon_page(ideathon, **forms, status=error.status), forms=forms.values(),
+                   htmx=False, flash_on_page=True, on_403="plain")
 
 
 @bp.route("/ideatones/<int:ideathon_id>/presupuesto")

@@ -11,6 +11,7 @@ from ..pdf import pdf_download, static_text
 from ..programme.views import visible_programme
 from ..money import quetzales
 from ..extensions import db, limiter
+from ..forms import show_errors
 from ..ideathons.models import Ideathon
 from ..text import fold
 from ..programme.models import Programme
@@ -55,8 +56,7 @@ def survey(ideathon_id: int):
         try:  # (CSRFProtect has checked the token; the answers are the service's to check)
             answer_survey(ideathon, participant, **form.answers())
         except ProgrammeError as error:
-            for name, message in error.errors.items():
-                getattr(form, name).errors = [str(message)]
+            show_errors(form, error.errors)
             if not error.errors or error.status != 422:
                 form.form_errors.append(str(error))
             status = error.status

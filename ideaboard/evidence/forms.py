@@ -6,10 +6,11 @@ from flask_wtf.file import FileField
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from ..forms import ShowsErrors
 from .models import KIND_LABELS
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(ShowsErrors, FlaskForm):
     kind = SelectField(_l("Clase de evidencia"), choices=[SelectChoice(k.value, v) for k, v in KIND_LABELS.items()],
                        validate_choice=False)
     title = StringField(_l("Título"))
@@ -18,15 +19,9 @@ class EvidenceForm(FlaskForm):
     url = StringField(_l("Enlace"))
     published = BooleanField(_l("Publicar: cualquiera la puede ver"), default=True)
 
-    def show_errors(self, errors: dict) -> None:
-        for name, message in errors.items():
-            getattr(self, name).errors = [str(message)]
 
-
-class EvidenceEditForm(FlaskForm):
+class EvidenceEditForm(ShowsErrors, FlaskForm):
     title = StringField(_l("Título"))
     description = TextAreaField(_l("Descripción"))
     url = StringField(_l("Enlace"))
     published = BooleanField(_l("Publicar: cualquiera la puede ver"))
-
-    show_errors = EvidenceForm.show_errors

@@ -12,6 +12,7 @@ from ..policies import (
     activity_is_public, can_manage_evidence, can_manage_evidence_of, can_see_evidence, can_see_evidence_of,
 )
 from ..programme.models import Activity
+from ..responses import refused
 from ..uploads import accepts_uploads
 from ..uploads.services import DOCUMENTS, accept_attribute, send_upload
 from . import services
@@ -89,14 +90,13 @@ def _add(target):
     try:
         services.add_evidence(target, draft, file, actor=current_user)
     except services.EvidenceError as error:
-        if error.status == 403:
-            abort(403)
-        form.show_errors(error.errors)
-        if file and file.filename and "file" not in error.errors:
-            # A browser never keeps a chosen file when a page comes back: say so where it was chosen.
-            form.file.errors = [_("El archivo estaba bien, pero hay que elegirlo de nuevo.")]
-        flash(str(error), "error")
-        return _page(target, form, error.status)
+        def page():
+            if file and file.filename and "file" not in error.errors:
+                # A browser never keeps a chosen file when a page comes back: say so where it was chosen.
+                form.file.errors = [_("El archivo estaba bien, pero hay que elegirlo de nuevo.")]
+            return _page(target, form, error.status)
+
+        return refused(error, page=page, forms=[form], htmx=False, flash_on_page=True, on_403="plain")
     flash(_("Evidencia guardada."), "success")
     return redirect(_page_url(target))
 

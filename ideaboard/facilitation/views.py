@@ -24,6 +24,7 @@ from ..votes.services import VoteError, record_paper_tally
 from .forms import CardsForm, PaperIdeaForm, SettingsForm
 from ..database import utcnow
 from ..moderation.views import list_context, moderated
+from ..responses import act
 
 bp = Blueprint("facilitation", __name__, url_prefix="/sala/<int:ideathon_id>")
 
@@ -40,15 +41,9 @@ def _refuse_form(ideathon: Ideathon, form, anchor: str):
 
 
 def _run(ideathon: Ideathon, action, success: str, anchor: str = ""):
-    """Call a service; its refusal becomes a message on the console."""
-    try:
-        action()
-        flash(success, "success")
-    except (RoomError, IdeaError, VoteError) as error:
-        if getattr(error, "status", None) == 403:
-            abort(403)
-        flash(str(error), "error")
-    return _back(ideathon, anchor)
+    """Call a service; its refusal becomes a message on the console (a 403 the plain error page)."""
+    return act(action, success, redirect_to=url_for("facilitation.console", ideathon_id=ideathon.id) + anchor,
+               catch=(RoomError, IdeaError, VoteError), on_403="plain")
 
 
 @bp.route("/moderar")

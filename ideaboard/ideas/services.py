@@ -13,6 +13,7 @@ from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..moderation.flags import flags_in
 from ..policies import can_moderate
+from ..refusals import Refusal
 from ..rooms.models import Participant
 from ..rooms.sequence import next_sequence
 from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
@@ -20,12 +21,8 @@ from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 
 
-class IdeaError(ValueError):
+class IdeaError(Refusal):
     """An idea was refused; the message is for the person who tried."""
-
-    def __init__(self, message, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 def _checked_text(text: str) -> str:

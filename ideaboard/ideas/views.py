@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from ..extensions import limiter
+from ..responses import act, answer, refused
 from ..rooms.admission import participant_rate_key, room_and_participant
 from ..rooms.views import board_context
 from .forms import EditIdeaForm, IdeaForm
@@ -35,31 +36,24 @@ def post(ideathon_id: int):
                                    text=form.text.data, client_id=form.client_id.data)
     except IdeaError as error:
         theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
-        if not request.headers.get("HX-Request"):
-            return _refused_page(ideathon, participant, form, theme, error)
+        if theme is None:  # no form to answer in: at the bottom of the board, or at the top of the page
+            return refused(error, _board_url(ideathon), on_403="answer")
         # Refused (not valid, muted, the room not taking ideas): said in the form that was sent,
-        # what was typed kept; without a form to answer in, at the bottom of the board.
-        if theme is None:
-            abort(error.status, description=str(error))
+        # what was typed kept.
         form.text.errors = [str(error)]
-        return render_template("ideas/_post_form.html", ideathon=ideathon, theme=theme, form=form), error.status
-    if not request.headers.get("HX-Request"):
-        flash(_("Idea enviada."), "success")
-        return redirect(_board_url(ideathon, idea.theme_id))
-    fresh = IdeaForm.blank(idea.theme_id)
-    html = render_template("ideas/_posted.html", ideathon=ideathon, theme=idea.theme, form=fresh, idea=idea,
-                           theme_counts={idea.theme_id: count_visible(idea.theme_id)}, mine={idea.id})
-    return html, 200, {"X-Idea-Id": str(idea.id)}
+        return refused(error, fragment="ideas/_post_form.html", context={"ideathon": ideathon, "theme": theme,
+                                                                         "form": form},
+                       page=lambda: _refused_page(ideathon, participant, form, theme, error), on_403="answer")
+    return answer("ideas/_posted.html", lambda: {
+        "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id), "idea": idea,
+        "theme_counts": {idea.theme_id: count_visible(idea.theme_id)}, "mine": {idea.id}},
+        _board_url(ideathon, idea.theme_id), message=_("Idea enviada."), headers={"X-Idea-Id": str(idea.id)})
 
 
 def _refused_page(ideathon, participant, form, theme, error: IdeaError):
     """Without JavaScript, a refused post comes back as the board with the message in the form that
     was refused, what was typed kept (the form's action ends in #post-N: the page opens there)."""
-    if theme is None:  # no form to answer in: the page says it at its top
-        flash(str(error), "error")
-        return redirect(_board_url(ideathon))
     forms = {t.id: IdeaForm.blank(t.id) for t in ideathon.themes}
-    form.text.errors = [str(error)]
     forms[theme.id] = form
     return render_template("rooms/board.html", forms=forms, **board_context(ideathon, participant)), error.status
 
@@ -94,11 +88,5 @@ def withdraw(ideathon_id: int, idea_id: int):
     idea = get_idea(ideathon, idea_id)
     if idea is None:
         abort(404)
-    try:
-        withdraw_idea(idea, participant)
-        flash(_("Idea retirada."), "success")
-    except IdeaError as error:
-        if error.status == 403:
-            abort(403)
-        flash(str(error), "error")
-    return redirect(_board_url(ideathon, idea.theme_id))
+    return act(lambda: withdraw_idea(idea, participant), _("Idea retirada."),
+               redirect_to=_board_url(ideathon, idea.theme_id), catch=IdeaError, on_403="plain")

@@ -13,12 +13,13 @@ from ..extensions import db
 from ..municipalities.models import Municipality
 from ..policies import can_be_assigned_to_moderate, can_plan
 from ..programme.models import Programme
+from ..refusals import Refusal
 from ..rooms.sequence import next_sequence
 from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
 
 
-class IdeathonError(ValueError):
+class IdeathonError(Refusal):
     """A planning rule was broken; the message is for the person who tried."""
 
 

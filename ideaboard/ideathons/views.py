@@ -11,6 +11,7 @@ from ..evidence.services import evidence_for
 from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, ROOM_STAFF, can_moderate, can_see_programme
 from ..programme.services import programme_choices
+from ..responses import is_htmx
 from .forms import CancelForm, IdeathonForm, ModeratorsForm
 from .services import (
     IdeathonError, active_moderators, assign_moderators, cancel_ideathon, create_ideathon, get_ideathon,
@@ -53,7 +54,7 @@ def _edit_themes(form: IdeathonForm) -> bool:
 
 
 def _render_form(form: IdeathonForm, ideathon=None, status=200):
-    if request.headers.get("HX-Request") and request.form.get("op", "save") != "save":
+    if is_htmx() and request.form.get("op", "save") != "save":
         return render_template("ideathons/_theme_editor.html", form=form, max_themes=MAX_THEMES), status
     return render_template(
         "ideathons/form.html", form=form, ideathon=ideathon,

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from ..database import write
 from ..extensions import db
 from ..policies import can_plan
+from ..refusals import Refusal
 from ..text import fold
 from .models import FlagWord
 
@@ -29,8 +30,8 @@ def flags_in(text: str) -> str | None:
     return ", ".join(found)[:200] or None
 
 
-class FlagListError(ValueError):
-    pass
+class FlagListError(Refusal):
+    """The flag list was refused; the message is for the person who tried."""
 
 
 def replace_flag_words(text: str, *, actor) -> list[str]:

@@ -22,6 +22,7 @@ from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..policies import can_moderate
+from ..refusals import Refusal
 from ..rooms.models import Participant
 from ..rooms.sequence import next_sequence
 from ..votes.models import PaperTally, Vote
@@ -33,12 +34,10 @@ MAX_REASON = 200
 ON_BOARD = (IdeaStatus.VISIBLE.value, IdeaStatus.PENDING.value)
 
 
-class ModerationError(ValueError):
+class ModerationError(Refusal):
     """A moderation action was refused; the message is for the moderator."""
 
-    def __init__(self, message, status: int = 409):
-        super().__init__(message)
-        self.status = status
+    status = 409
 
 
 # --- checks -------------------------------------------------------------------------------------

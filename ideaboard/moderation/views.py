@@ -15,6 +15,7 @@ from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..policies import PLANNERS, can_moderate
+from ..responses import act
 from ..votes.queries import vote_counts
 from . import services
 from .flags import FlagListError, flag_words, replace_flag_words
@@ -41,19 +42,14 @@ def list_context(ideathon: Ideathon) -> dict:
 
 def _act(ideathon: Ideathon, action, success):
     """Run a service; answer htmx with the live list, a plain form with the console and a message."""
-    try:
-        result = action()
-    except ModerationError as error:
-        if error.status == 403 or request.headers.get("HX-Request"):
-            abort(error.status, description=str(error))
-        flash(str(error), "error")
-        return redirect(url_for("facilitation.console", ideathon_id=ideathon.id) + "#moderation")
-    message = success(result) if callable(success) else success
-    if request.headers.get("HX-Request"):
-        db.session.expire_all()
-        return render_template("moderation/_list.html", notice=message, **list_context(ideathon))
-    flash(message, "success")
-    return redirect(url_for("facilitation.console", ideathon_id=ideathon.id) + "#moderation")
+
+    def fresh_list() -> dict:
+        db.session.expire_all()  # what the action changed is read again
+        return list_context(ideathon)
+
+    return act(action, success, fragment="moderation/_list.html", context=fresh_list,
+               redirect_to=url_for("facilitation.console", ideathon_id=ideathon.id) + "#moderation",
+               catch=ModerationError)
 
 
 @bp.route(ROOM + "/ideas")

@@ -12,6 +12,7 @@ from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, PLANNERS_AND_OFFICIALS, can_plan, sees_municipality
 from ..programme.models import Programme
 from ..programme.services import ProgrammeError
+from ..responses import refused
 from ..uploads import accepts_uploads
 from ..uploads.services import send_upload
 from . import services
@@ -21,11 +22,9 @@ from .models import Indicator, PilotMunicipality
 
 bp = Blueprint("pilots", __name__)
 
-
-
-def _refused(error: ProgrammeError) -> None:
-    if error.status == 403:
-        abort(403)
+def _refused(error: ProgrammeError, page, form=None):
+    """A 403 stops here; otherwise the page again (`page()`), with the field errors on `form`."""
+    return refused(error, page=page, forms=[form] if form is not None else [], htmx=False, on_403="plain")
 
 
 # --- The municipalities of a programme -----------------------------------------------------------
@@ -54,9 +53,7 @@ def propose(programme_id: int):
         pilot = services.propose(programme, form.municipality.municipality, form.proposal_note.data,
                                  actor=current_user)
     except ProgrammeError as error:
-        _refused(error)
-        form.show_errors(error.errors)
-        return _index_page(programme, form, error, error.status)
+        return _refused(error, lambda: _index_page(programme, form, error, error.status), form)
     flash(_("%(name)s propuesto.", name=pilot.municipality.name), "success")
     return redirect(url_for("pilots.index", programme_id=programme.id))
 
@@ -96,9 +93,7 @@ def _step(pilot, form, name, save, message):
     try:
         save()
     except ProgrammeError as error:
-        _refused(error)
-        form.show_errors(error.errors)
-        return _detail_page(pilot, forms={name: form}, error=error, status=error.status)
+        return _refused(error, lambda: _detail_page(pilot, forms={name: form}, error=error, status=error.status), form)
     flash(message, "success")
     return redirect(url_for("pilots.detail", pilot_id=pilot.id))
 
@@ -146,21 +141,22 @@ def remove(pilot_id: int):
     ticked."""
     pilot = db.get_or_404(PilotMunicipality, pilot_id)
     programme = pilot.programme
-    error = None
+
+    def page(error=None):
+        unconfirmed = request.method == "POST" and error is None
+        status = error.status if error else 422 if unconfirmed else 200
+        return render_template("pilots/remove.html", pilot=pilot, programme=programme, error=error,
+                               unconfirmed=unconfirmed, values=services.baseline_count(pilot)), status
+
     if request.method == "POST" and ActionForm().submitted() and request.form.get("confirm") == "1":
         name = pilot.municipality.name
         try:
             services.remove(pilot, actor=current_user)
-        except ProgrammeError as error_:
-            _refused(error_)
-            error = error_
-        else:
-            flash(_("%(name)s ya no está en el programa.", name=name), "success")
-            return redirect(url_for("pilots.index", programme_id=programme.id))
-    unconfirmed = request.method == "POST" and error is None
-    status = error.status if error else 422 if unconfirmed else 200
-    return render_template("pilots/remove.html", pilot=pilot, programme=programme, error=error,
-                           unconfirmed=unconfirmed, values=services.baseline_count(pilot)), status
+        except ProgrammeError as error:
+            return _refused(error, lambda: page(error))
+        flash(_("%(name)s ya no está en el programa.", name=name), "success")
+        return redirect(url_for("pilots.index", programme_id=programme.id))
+    return page()
 
 
 @bp.route("/pilotos/<int:pilot_id>/convenio.pdf")
@@ -194,9 +190,8 @@ def set_value(pilot_id: int):
         services.set_value(indicator, pilot.municipality, form.value.data, form.source.data, form.measured_on.data,
                            actor=current_user)
     except ProgrammeError as error:
-        _refused(error)
-        form.show_errors(error.errors)
-        return _detail_page(pilot, forms={"value_form": form}, error=error, status=error.status)
+        return _refused(error, lambda: _detail_page(pilot, forms={"value_form": form}, error=error,
+                                                    status=error.status), form)
     flash(_("Valor guardado: %(indicator)s.", indicator=indicator.name), "success")
     return redirect(url_for("pilots.detail", pilot_id=pilot.id) + "#linea-base")
 
@@ -230,9 +225,8 @@ def add_indicator(programme_id: int):
         indicator = services.add_indicator(programme, form.name.data, form.unit.data, form.description.data,
                                            actor=current_user)
     except ProgrammeError as error:
-        _refused(error)
-        form.show_errors(error.errors)
-        return _baseline_page(programme, indicator_form=form, error=error, status=error.status)
+        return _refused(error, lambda: _baseline_page(programme, indicator_form=form, error=error,
+                                                      status=error.status), form)
     flash(_("Indicador agregado: %(name)s.", name=indicator.name), "success")
     return redirect(url_for("pilots.baseline", programme_id=programme.id) + "#indicadores")
 
@@ -256,8 +250,7 @@ def import_baseline(programme_id: int):
     except services.ImportRejected as rejected:
         return _baseline_page(programme, import_form=form, error=rejected, problems=rejected.problems, status=422)
     except ProgrammeError as error:
-        _refused(error)
-        return _baseline_page(programme, import_form=form, error=error, status=error.status)
+        return _refused(error, lambda: _baseline_page(programme, import_form=form, error=error, status=error.status))
     message = _("Importación lista: %(created)s valores nuevos, %(updated)s reemplazados.",
                 created=result.created, updated=result.updated)
     if result.skipped:

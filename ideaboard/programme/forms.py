@@ -6,10 +6,11 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
+from ..forms import ShowsErrors
 from .models import WORK_STATUS_LABELS
 
 
-class ServiceForm(FlaskForm):
+class ServiceForm(ShowsErrors, FlaskForm):
     """A form whose rules live in a service."""
 
     def submitted(self) -> bool:
@@ -19,11 +20,6 @@ class ServiceForm(FlaskForm):
         if self.meta.csrf and "csrf_token" in self.errors:
             abort(400)
         return True
-
-    def show_errors(self, errors: dict) -> None:
-        for name, message in errors.items():
-            if hasattr(self, name):
-                getattr(self, name).errors = [str(message)]
 
     def values(self, *names) -> dict:
         """The data of the fields named (a field taken off this form, as `del form.x` does, is left out)."""

@@ -21,21 +21,17 @@ from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..dates import local_day, today
 from ..policies import can_plan
+from ..refusals import Refusal
 from .models import Activity, Milestone, Programme, WorkStatus
 
 LIMITS = {"name": 200, "title": 200, "coordinating_institution": 200, "responsible": 200,
           "description": 4000, "supporting_institutions": 2000, "expected_result": 2000, "verification": 2000}
 
 
-class ProgrammeError(ValueError):
+class ProgrammeError(Refusal):
     """Refused; the message is for the person who tried (in Spanish, through Babel).
 
     `errors` maps a form field to its own message when the problem is one field's."""
-
-    def __init__(self, message, status: int = 422, errors: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.errors = errors or {}
 
 
 # --- Refusing whoever may not change it ---------------------------------------------------------

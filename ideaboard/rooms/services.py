@@ -13,6 +13,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import PHASE_TRANSITIONS, Ideathon, RoomPhase
 from ..policies import can_moderate
+from ..refusals import Refusal
 from .codes import generate_code, normalise_code
 from .models import GENDER_LABELS, AgeBand, JoinCard, Participant, ParticipationSurvey, PhaseChange
 from .sequence import next_sequence
@@ -21,12 +22,8 @@ MAX_NICKNAME = 40
 MAX_COMMUNITY = 80
 
 
-class RoomError(ValueError):
+class RoomError(Refusal):
     """The room refused; the message is for the person who tried."""
-
-    def __init__(self, message, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 def _require_moderator(ideathon: Ideathon, actor: User) -> None:

@@ -41,6 +41,7 @@ from werkzeug.security import safe_join
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import Session, db
+from ..refusals import Refusal
 from .models import THUMB_SIDE, Upload
 
 IMAGE = "image"
@@ -64,12 +65,8 @@ _STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.DOTALL)
 MAX_INFLATED = 64 * 1024 * 1024  # bytes of object streams inflated to check a PDF, all together
 
 
-class UploadError(ValueError):
+class UploadError(Refusal):
     """The file was refused; the message is for the person who sent it (in Spanish, through Babel)."""
-
-    def __init__(self, message, status: int = 422):
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
 from ..policies import can_moderate
+from ..refusals import Refusal
 from ..rooms.models import Participant
 from .models import PaperTally, Vote
 from .queries import my_votes_of, vote_counts
@@ -24,12 +25,10 @@ _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
 MAX_PAPER_VOTES = 100000
 
 
-class VoteError(ValueError):
+class VoteError(Refusal):
     """A vote was refused; the message is for the person who tried."""
 
-    def __init__(self, message, status: int = 409):
-        super().__init__(message)
-        self.status = status
+    status = 409
 
 
 def _lock(participant: Participant) -> None:

@@ -5,6 +5,7 @@ from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..rooms.admission import participant_rate_key, room_and_participant
 from ..ideas.queries import idea_for_card
+from ..responses import is_htmx
 from .queries import dots_left, my_votes, vote_counts
 from .services import Ballot, VoteError, cast_vote, withdraw_vote
 
@@ -20,7 +21,7 @@ def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = 
             idea=None):
     """My state after a vote: the idea's card as I see it and my dots left (per viewer, never broadcast).
     A placed ballot already carries that state; otherwise it is read now."""
-    if not request.headers.get("HX-Request"):
+    if not is_htmx():
         if error is not None:
             flash(str(error), "error")
         return redirect(url_for("rooms.board", ideathon_id=ideathon.id) + (f"#idea-{idea_id}" if idea_id else ""))
@@ -48,7 +49,7 @@ def cast(ideathon_id: int):
     """Place a dot. A refusal (no dots left, the limit per idea, voting closed) says why."""
     ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
-    idea = idea_for_card(idea_id) if request.headers.get("HX-Request") else None  # read before waiting to vote
+    idea = idea_for_card(idea_id) if is_htmx() else None  # read before waiting to vote
     try:
         ballot = cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
     except VoteError as error:
@@ -57,7 +58,7 @@ def cast(ideathon_id: int):
 
 
 def _refused(ideathon, participant, idea_id, error: VoteError):
-    if error.status in (400, 403) and request.headers.get("HX-Request"):
+    if error.status in (400, 403) and is_htmx():
         abort(error.status, description=str(error))
     return _answer(ideathon, participant, idea_id, error)
 
