@@ -51,8 +51,10 @@ def test_a_coordinator_uploads_evidence_from_a_phone_and_the_public_sees_it(app,
     visitor.goto(f"/ideatones/{ideathon.id}/evidencias")
     photo = visitor.get_by_role("img", name=ALT)
     expect(photo).to_be_visible()
-    # The small copy, held upright: the phone took it sideways (1200x900, EXIF orientation 6).
-    assert photo.evaluate("img => img.complete && [img.naturalWidth, img.naturalHeight]") == [360, 480]
+    # The small copy, held upright: the phone took it sideways (1200x900, EXIF orientation 6). Visible
+    # is not loaded: wait for the image itself before reading its size.
+    visitor.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=photo.element_handle())
+    assert photo.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [360, 480]
     expect(visitor.get_by_role("link", name="Comunicado de prensa")).to_be_visible()
     expect(visitor.get_by_role("button", name="Borrar")).to_have_count(0)
     check_page(visitor, "evidence-public")
