@@ -53,7 +53,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     db.init_app(app)
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, lock_wait=app.config["SQLITE_LOCK_WAIT"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -16,6 +16,10 @@ class Config:
     # (errors.py), not left waiting half a minute.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "pool_timeout": 10}
     REDIS_URL = None  # Socket.IO message queue and rate-limit store when set
+    # SQLite: how long (seconds) a write, or a read, waits for a lock another process holds (a
+    # backup, the sqlite3 shell) before it is answered 503 + Retry-After. The wait is cooperative:
+    # the rest of the server keeps answering (ideaboard/database.py).
+    SQLITE_LOCK_WAIT = 10
 
     # Sessions: a workshop day, not a month. Remember-me: one week, not a year.
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)

@@ -7,17 +7,27 @@ serialise writers inside the process with a lock (cooperative once gevent has pa
 up front, and never do I/O inside them. PostgreSQL needs none of this; there `write()` is an
 ordinary transaction.
 
+Another process may hold the lock too (a backup, the `sqlite3` shell, a cron job). SQLite's own
+busy wait is kept to a few milliseconds (BUSY_TIMEOUT_MS); a `BEGIN` or a read that still finds
+the database busy is tried again after a cooperative `time.sleep` (gevent's, once patched), so
+other requests and sockets keep flowing meanwhile, until `SQLITE_LOCK_WAIT` seconds have passed:
+then `DatabaseBusy`, which errors.py answers 503 with Retry-After (room.js sends the form again
+with the same client_id).
+
 What a change sets off (the room's broadcasts, the budget plan of a new ideathon) is recorded as a
 domain event inside the transaction (ideaboard/events.py) and dispatched by `write()` once the
 commit has succeeded and the lock is released: request → service → `write()` → commit → events →
 subscribers (rooms/broadcasts.py renders and emits). A rolled-back transaction dispatches nothing.
 """
+import re
+import sqlite3
 import threading
 import time
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from flask import current_app
 from sqlalchemy import create_engine, event
 
 from . import events
@@ -26,6 +36,62 @@ from .extensions import db
 _sqlite_writer = threading.Lock()
 _begin_immediate: ContextVar[bool] = ContextVar("begin_immediate", default=False)
 _write_depth: ContextVar[int] = ContextVar("write_depth", default=0)
+_lock_deadline: ContextVar[float | None] = ContextVar("lock_deadline", default=None)
+
+# SQLite's own wait for a lock, inside C, where the whole process stands still: a few milliseconds
+# only (what absorbs a commit in flight); longer waits are cooperative (_patiently).
+BUSY_TIMEOUT_MS = 5
+# SQLITE_BUSY and its extended codes that a retry can cure (recovery, a timed-out busy wait).
+_BUSY_CODES = {sqlite3.SQLITE_BUSY, 261, 773}
+# Statements safe to try again when busy: they start a transaction or only read. A write inside a
+# transaction never meets a busy database: write() took the lock with BEGIN IMMEDIATE.
+_RETRYABLE = re.compile(r"\s*(BEGIN|SELECT|PRAGMA|WITH|EXPLAIN)\b", re.IGNORECASE)
+
+
+class DatabaseBusy(Exception):
+    """Another process kept SQLite's lock longer than SQLITE_LOCK_WAIT: try again soon (a 503)."""
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) in _BUSY_CODES
+
+
+def _patiently(connection, statement: str, run):
+    """Run a statement; if the database is busy and the statement may be retried, try again with
+    growing pauses (cooperative under gevent) until the deadline: this write's, else the
+    connection's `lock_wait` from now."""
+    try:
+        return run()
+    except sqlite3.OperationalError as error:
+        if not (_is_busy(error) and _RETRYABLE.match(statement)):
+            raise
+    deadline = _lock_deadline.get() or time.monotonic() + connection.lock_wait
+    pause = 0.005
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise DatabaseBusy(f"the database stayed locked by another process ({statement.split()[0]})")
+        time.sleep(min(pause, left))  # gevent's sleep once patched: the other greenlets run
+        pause = min(pause * 2, 0.1)
+        try:
+            return run()
+        except sqlite3.OperationalError as error:
+            if not _is_busy(error):
+                raise
+
+
+class _PatientCursor(sqlite3.Cursor):
+    def execute(self, sql, parameters=()):
+        return _patiently(self.connection, sql, lambda: sqlite3.Cursor.execute(self, sql, parameters))
+
+
+class _PatientConnection(sqlite3.Connection):
+    """A SQLite connection whose cursors wait for another process's lock cooperatively."""
+
+    lock_wait = 10.0
+
+    def cursor(self, factory=_PatientCursor):
+        return super().cursor(factory)
 
 
 def row_id(value) -> int | None:
@@ -43,19 +109,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def configure_engine(engine) -> None:
-    """Give SQLite connections WAL, foreign keys, a busy timeout and explicit BEGINs."""
+def configure_engine(engine, *, lock_wait: float = 10.0) -> None:
+    """Give SQLite connections WAL, foreign keys, a short busy timeout with a cooperative wait of
+    up to `lock_wait` seconds for another process's lock (SQLITE_LOCK_WAIT), and explicit BEGINs."""
     if engine.dialect.name != "sqlite":
         return
 
+    @event.listens_for(engine, "do_connect")
+    def _on_do_connect(_dialect, _record, _cargs, cparams):
+        cparams["factory"] = _PatientConnection
+        cparams["timeout"] = BUSY_TIMEOUT_MS / 1000
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
+        dbapi_connection.lock_wait = float(lock_wait)
         # Let SQLAlchemy, not the sqlite3 module, decide when a transaction begins.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=5000")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -73,6 +146,9 @@ def write():
 
     Events recorded inside (`events.record`, by this transaction or a nested one) are dispatched
     after the commit, in order, outside the write lock; on a rollback they are dropped.
+
+    On SQLite, waiting for the lock (this process's writers, then another process's) is
+    cooperative and bounded by SQLITE_LOCK_WAIT: past it, `DatabaseBusy` (answered 503).
     """
     depth = _write_depth.get()
     if depth:
@@ -88,15 +164,21 @@ def write():
         session.commit()  # end the read transaction so the write begins under the lock
     sqlite = db.engine.dialect.name == "sqlite"
     lock = _sqlite_writer if sqlite else None
+    deadline = None
     if lock:
-        lock.acquire()
+        wait = float(current_app.config["SQLITE_LOCK_WAIT"])
+        deadline = time.monotonic() + wait
+        if not lock.acquire(timeout=wait):
+            raise DatabaseBusy("the writers before this one kept the database busy")
     token = _write_depth.set(1)
     collecting, recorded = events.collect()
     try:
         flag = _begin_immediate.set(sqlite)
+        limit = _lock_deadline.set(deadline)
         try:
             session.connection()  # BEGIN (IMMEDIATE on SQLite) happens here, under the lock
         finally:
+            _lock_deadline.reset(limit)
             _begin_immediate.reset(flag)
         yield session
         session.commit()
@@ -116,8 +198,6 @@ def use_own_connection() -> None:
     """Pin this app context's session to a one-connection engine of its own, for background work
     (the count flusher): it then never queues behind a crowd of requests for a pooled connection,
     and the counts keep flowing while votes pour in. SQLite has no pool to queue in."""
-    from flask import current_app
-
     if db.engine.dialect.name == "sqlite":
         return
     engine = current_app.extensions.get("ideaboard_background_engine")

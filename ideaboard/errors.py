@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from .database import DatabaseBusy
 from .refusals import Refusal
 from .responses import is_htmx
 
@@ -105,6 +106,7 @@ def init_app(app: Flask) -> None:
         return http_error(Refused(refusal.status, None, refusal))
 
     @app.errorhandler(sa_exc.TimeoutError)
+    @app.errorhandler(DatabaseBusy)  # another process kept SQLite's lock past SQLITE_LOCK_WAIT
     def overloaded(error):
         # Every pooled database connection stayed busy: say so at once and ask for a retry
         # (room.js sends the same form again, and its client_id keeps it from counting twice).

@@ -79,3 +79,42 @@ def test_background_work_reads_on_a_connection_of_its_own(app):
             assert bind.pool.checkedout() == 1 and db.engine.pool.checkedout() == 0
     with app.app_context():
         assert db.session.get_bind() is db.engine  # only the session that asked for it
+
+
+def test_sqlite_reads_wait_for_another_connections_lock_then_give_up(tmp_path):
+    """A read that finds the database locked by another connection (here one in exclusive locking
+    mode, as a restore or a VACUUM INTO leaves it) is tried again, cooperatively, until the lock
+    goes; past SQLITE_LOCK_WAIT it gives up with DatabaseBusy (a 503), never SQLite's 500
+    "database is locked". tests/test_sqlite_lock.py drives the same through the real server."""
+    import sqlite3
+
+    from ideaboard.database import DatabaseBusy, configure_engine
+
+    path = tmp_path / "locked.db"
+    setup = sqlite3.connect(path, isolation_level=None)
+    setup.execute("PRAGMA journal_mode=WAL")
+    setup.execute("CREATE TABLE t (x)")
+    setup.close()
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    holder.execute("COMMIT")  # exclusive mode: the lock stays until the connection closes
+
+    engine = sa.create_engine(f"sqlite:///{path}")
+    configure_engine(engine, lock_wait=0.5)
+    started = time.monotonic()
+    with pytest.raises(DatabaseBusy):
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT count(*) FROM t")).scalar()
+    assert 0.5 <= time.monotonic() - started < 3
+
+    engine.dispose()
+    release = threading.Timer(0.3, holder.close)
+    release.start()
+    started = time.monotonic()
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM t")).scalar() == 1
+    assert 0.25 <= time.monotonic() - started < 3
+    release.join()
+    engine.dispose()
