@@ -11,14 +11,29 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help install pango run test test-fast lint migration bench browser java vnu translations extract-messages update-messages init-messages clean
+.PHONY: FORCE help install pango run test test-fast lint migration bench browser java vnu translations extract-messages update-messages init-messages clean
 
 help:
-	@echo "make run    install what is missing, migrate, load demo data, serve on http://$(HOST):$(PORT)"
+	@echo "make run    install what is missing, migrate, load demo data (once), serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what is missing (Chromium included) and run the whole suite"
 	@echo "make bench  run the benchmarks under tests/bench (on demand, not part of make test)"
 
-$(STAMP): pyproject.toml
+# The virtualenv is rebuilt when what it is built from changes: pyproject.toml's dependencies, Python
+# version and build system (DEPS holds them, rewritten only when they differ), not when anything else in
+# the file does (its import contracts and tool settings change often, and a git checkout touches it).
+# A fresh stamp means no pip at all: `make run` restarts in seconds, and without internet in a hall.
+DEPS   := $(VENV)/.dependencies
+
+$(DEPS): FORCE
+	@mkdir -p $(VENV)
+	@$(PYTHON) -c 'import json, tomllib; p = tomllib.load(open("pyproject.toml", "rb")); \
+		print(json.dumps([p["build-system"], p["project"]["requires-python"], p["project"]["dependencies"], \
+		p["project"].get("optional-dependencies")], sort_keys=True))' > $@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+FORCE:
+
+$(STAMP): $(DEPS)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
@@ -70,10 +85,10 @@ $(VNU): package.json package-lock.json
 
 vnu: java $(VNU)
 
+# --prepare: the pending migrations only and the demo data the first time only (`flask prepare`,
+# ideaboard/cli.py), in the server's own process: a restart with nothing new starts the app once.
 run: install
-	IDEABOARD_ENV=development $(FLASK) db upgrade
-	IDEABOARD_ENV=development $(FLASK) demo load
-	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py
+	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py --prepare
 
 test: install browser vnu lint
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -1,4 +1,7 @@
-"""Entry point. `python wsgi.py` serves with gevent (what `make run` does); gunicorn imports `app`.
+"""Entry point. `python wsgi.py` serves with gevent; gunicorn imports `app`.
+
+`make run` serves with `python wsgi.py --prepare`: first, in the same process, the migrations still
+pending and the demo data the first time (`flask --app wsgi prepare`, ideaboard/cli.py).
 
 Production: gunicorn -k gevent -w 1 --worker-connections 10000 wsgi:app  (see README).
 """
@@ -8,6 +11,7 @@ if __name__ == "__main__":  # serving: gevent must patch the standard library be
     monkey.patch_all()
 
 import os  # noqa: E402
+import sys  # noqa: E402
 
 from ideaboard import create_app  # noqa: E402
 from ideaboard.extensions import socketio  # noqa: E402
@@ -15,6 +19,11 @@ from ideaboard.extensions import socketio  # noqa: E402
 app = create_app()
 
 if __name__ == "__main__":
+    if "--prepare" in sys.argv[1:]:
+        from ideaboard.cli import prepare
+
+        with app.app_context():
+            prepare(demo=True)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     print(f" * Ideaboard on http://{host}:{port} (gevent, Socket.IO)", flush=True)

@@ -2,7 +2,8 @@
 
 import click
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .accounts.models import Role, User
 from .accounts.services import AccountError, create_user, find_user_by_email, generate_password, set_password
@@ -91,6 +92,46 @@ def load_demo_command():
         click.echo(f"Created the pilot programme (/programas/{programme.id}) with its eight ideathons.")
 
 
+def pending_migrations() -> bool:
+    """Whether the database is behind the migrations shipped (a look at alembic_version, no upgrade)."""
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current != set(script.get_heads())
+
+
+@click.command("prepare")
+@click.option("--demo/--no-demo", default=True, help="Load the demo data the first time (default).")
+@with_appcontext
+def prepare_command(demo):
+    """Run the migrations still pending and load the demo data the first time only."""
+    prepare(demo=demo)
+
+
+def prepare(*, demo: bool = True) -> None:
+    """What `make run` does before serving (`python wsgi.py --prepare`, in the server's own process):
+    run the migrations still pending (none: nothing to do) and load the demo data once, the first
+    time only: once its admin account exists it is never loaded again, and what the hall did since
+    is kept."""
+    if pending_migrations():
+        from flask_migrate import upgrade
+
+        upgrade()
+        click.echo("Database migrated.")
+    else:
+        click.echo("Database up to date.")
+    if not demo:
+        return
+    if find_user_by_email(DEMO_ADMIN) is not None:
+        click.echo(f"Demo data loaded before ({DEMO_ADMIN} exists): left as it is.")
+        return
+    load_demo_command.callback()
+
+
 def register_commands(app: Flask) -> None:
     for group in (users_cli, municipalities_cli, demo_cli):
         app.cli.add_command(group)
+    app.cli.add_command(prepare_command)
