@@ -2,11 +2,15 @@
 
 import click
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from flask_migrate import upgrade
 
 from .accounts.models import Role, User
 from .accounts.services import AccountError, create_user, find_user_by_email, generate_password, set_password
+from .backups import BackupError, make_backup, restore_backup
 from .extensions import db
 from .municipalities.services import get_by_code, load_municipalities
 from .programme.demo import load_pilot_programme
@@ -94,9 +98,6 @@ def load_demo_command():
 
 def pending_migrations() -> bool:
     """Whether the database is behind the migrations shipped (a look at alembic_version, no upgrade)."""
-    from alembic.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     script = ScriptDirectory.from_config(current_app.extensions["migrate"].migrate.get_config())
     with db.engine.connect() as connection:
         current = set(MigrationContext.configure(connection).get_current_heads())
@@ -117,8 +118,6 @@ def prepare(*, demo: bool = True) -> None:
     time only: once its admin account exists it is never loaded again, and what the hall did since
     is kept."""
     if pending_migrations():
-        from flask_migrate import upgrade
-
         upgrade()
         click.echo("Database migrated.")
     else:
@@ -131,7 +130,35 @@ def prepare(*, demo: bool = True) -> None:
     load_demo_command.callback()
 
 
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=str))
+@with_appcontext
+def backup_command(destination):
+    """Back up this instance into the new folder DESTINATION, while the server runs: SQLite's
+    database (an online, consistent copy), the secret key and the uploads (README, "Backups")."""
+    try:
+        lines = make_backup(destination)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("\n".join(lines))
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=str))
+@click.option("--force", is_flag=True, help="Replace an instance that has data (what it replaces is kept aside).")
+@with_appcontext
+def restore_command(source, force):
+    """Restore the backup in SOURCE into this instance, with the server stopped. Every file is
+    checked first; an instance with data is replaced only with --force (README, "Backups")."""
+    try:
+        lines = restore_backup(source, force=force)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo("\n".join(lines))
+
+
 def register_commands(app: Flask) -> None:
     for group in (users_cli, municipalities_cli, demo_cli):
         app.cli.add_command(group)
-    app.cli.add_command(prepare_command)
+    for command in (prepare_command, backup_command, restore_command):
+        app.cli.add_command(command)
