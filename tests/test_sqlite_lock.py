@@ -17,6 +17,8 @@ import sys
 import threading
 import time
 import uuid
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 import requests
@@ -28,7 +30,7 @@ from ideaboard.ideas.services import post_idea
 from ideaboard.rooms.services import change_phase, join_room
 from ideaboard.votes.models import Vote
 
-from tests.live_server import LiveServer, _free_port, _wait_healthy
+from tests.live_server import PROJECT_ROOT, SERVER_SECRET_KEY, LiveServer, _free_port, _wait_healthy
 
 pytestmark = pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="SQLite's write lock (SQLite profile)")
 
@@ -151,19 +153,19 @@ def test_a_write_waits_for_another_process_lock_without_freezing_the_server(app,
     assert post_stored == (1, 0) and vote_stored == (0, 1)
 
 
-@pytest.fixture
-def impatient_server(migrated, tmp_path):
-    """`python wsgi.py` on the same database, waiting at most 1 s for SQLite's write lock."""
+@contextmanager
+def impatient(database_url: str, workdir: Path, lock_wait: float = 1):
+    """`python wsgi.py` on the database, waiting at most `lock_wait` s for SQLite's write lock."""
     port = _free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("IDEABOARD_") and key not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY"}}
-    env.update(HOST="127.0.0.1", PORT=str(port), IDEABOARD_ENV="testing", IDEABOARD_INSTANCE_PATH=str(tmp_path),
-               DATABASE_URL=migrated, SECRET_KEY="live-server-test-secret-key", PYTHONUNBUFFERED="1",
-               IDEABOARD_SQLITE_LOCK_WAIT="1")
-    log_path = tmp_path / "server.log"
+    env.update(HOST="127.0.0.1", PORT=str(port), IDEABOARD_ENV="testing", IDEABOARD_INSTANCE_PATH=str(workdir),
+               DATABASE_URL=database_url, SECRET_KEY=SERVER_SECRET_KEY, PYTHONUNBUFFERED="1",
+               IDEABOARD_SQLITE_LOCK_WAIT=str(lock_wait))
+    log_path = workdir / "server.log"
     with log_path.open("wb") as log:
-        process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=os.path.dirname(os.path.dirname(__file__)),
-                                   env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, "wsgi.py"], cwd=PROJECT_ROOT, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT)
         server = LiveServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)
         try:
             _wait_healthy(server)
@@ -171,6 +173,12 @@ def impatient_server(migrated, tmp_path):
         finally:
             process.terminate()
             process.wait(timeout=10)
+
+
+@pytest.fixture
+def impatient_server(migrated, tmp_path):
+    with impatient(migrated, tmp_path) as server:
+        yield server
 
 
 def test_a_write_that_cannot_get_the_lock_in_time_answers_503_then_goes_through(app, impatient_server, open_room):
