@@ -161,6 +161,10 @@ def _load_config(app: Flask, overrides: dict) -> None:
     redis_url = app.config.get("REDIS_URL") or None
     app.config["REDIS_URL"] = redis_url
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = float(app.config["REDIS_TIMEOUT"])
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout,
+                                                            "socket_connect_timeout": timeout})
     app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
     # Redis pub/sub ignores the database number: name the channel after it, so two deployments
     # (or test runs) on one Redis server never receive each other's room messages.

@@ -44,6 +44,14 @@ class Config:
     # No X-RateLimit-* headers on every answer (each costs a trip to the limit store, and Flask-Limiter
     # would turn every Retry-After into the limit's window); a 429 says when to retry (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down (the rate-limit store): every limit goes on counting in this process's memory
+    # instead of failing the request, and Redis is used again once it answers (Flask-Limiter checks
+    # it now and then). A store that hangs is given up after REDIS_TIMEOUT seconds. Should even the
+    # fallback fail, the request goes through unlimited rather than failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Seconds to wait for Redis (connecting, or an answer) before taking it for down.
+    REDIS_TIMEOUT = 1.0
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 

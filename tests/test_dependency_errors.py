@@ -1,13 +1,18 @@
 """Degrade, don't fail (issue 15): a dependency blip a retry can cure is answered 503 with
 Retry-After, never 500, and Redis down does not stop a phone from posting or voting."""
 import sqlite3
+import uuid
 
 import pytest
 import redis
 from sqlalchemy import exc as sa_exc
 
 from ideaboard import create_app
-from tests.conftest import app_config
+from ideaboard.extensions import db, limiter
+from tests.conftest import app_config, CSRF_META
+
+DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
+
 
 def _operational(message: str, orig, invalidated: bool = False):
     return sa_exc.OperationalError("SELECT 1", {}, orig, connection_invalidated=invalidated)
@@ -64,3 +69,34 @@ def test_a_real_bug_is_still_a_500(failing_app, kind):
     failing_app.config["PROPAGATE_EXCEPTIONS"] = False  # as in production: the error page, not the traceback
     response = failing_app.test_client().get(f"/boom/{kind}")
     assert response.status_code == 500 and "Retry-After" not in response.headers
+
+
+def test_a_phone_posts_with_redis_down(migrated, open_room):
+    """Redis (the rate-limit store, the head count) down: the board renders and the post goes
+    through, the limit counted in this process's memory; before issue 15 both got 500."""
+    room = open_room(themes=[("Agua", "water")])
+    app = create_app(app_config(migrated, REDIS_URL=DEAD_REDIS, RATELIMIT_STORAGE_URI=DEAD_REDIS))
+    try:
+        phone = app.test_client()
+        with app.app_context():
+            assert phone.get(f"/s/{room.room_code}").status_code == 302
+            page = phone.get(f"/sala/{room.id}/unirse")
+            token = CSRF_META.search(page.get_data(as_text=True)).group(1)
+            joined = phone.post(f"/sala/{room.id}/unirse", data={"csrf_token": token, "nickname": ""})
+            assert joined.status_code == 302, joined.get_data(as_text=True)[:300]
+            board = phone.get(f"/sala/{room.id}")  # the head count falls back to this process's
+            assert board.status_code == 200
+            token = CSRF_META.search(board.get_data(as_text=True)).group(1)
+            app.config["PARTICIPANT_RATE_LIMIT"] = "1 per minute"
+            posted = phone.post(f"/sala/{room.id}/ideas", headers={"HX-Request": "true"},
+                                data={"csrf_token": token, "theme_id": room.themes[0].id, "text": "Agua limpia",
+                                      "client_id": str(uuid.uuid4())})
+            assert posted.status_code == 200, posted.get_data(as_text=True)[:300]
+            # The limit still holds, in this process's memory.
+            again = phone.post(f"/sala/{room.id}/ideas", headers={"HX-Request": "true"},
+                               data={"csrf_token": token, "theme_id": room.themes[0].id, "text": "Más agua",
+                                     "client_id": str(uuid.uuid4())})
+            assert again.status_code == 429
+            db.session.remove()
+    finally:
+        limiter._storage_dead = False  # the next test's app starts with its own store, alive
