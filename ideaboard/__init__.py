@@ -120,11 +120,14 @@ def create_app(config: dict | None = None) -> Flask:
     websocket_close.configure_logging(app)
 
     # Last: handlers registered by the blueprints above must exist before init_app.
+    from .message_queue import client_manager
+
+    queue = client_manager(app)  # Redis: one that comes back quickly after a blip
     socketio.init_app(
         app,
         async_mode="gevent",
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        **({"client_manager": queue} if queue else {"message_queue": app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                                    "channel": app.config["SOCKETIO_CHANNEL"]}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
