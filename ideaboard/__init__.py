@@ -131,6 +131,8 @@ def create_app(config: dict | None = None) -> Flask:
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
     return app
 

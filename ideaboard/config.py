@@ -64,6 +64,11 @@ class Config:
     VOTE_ADDRESS_RATE_LIMIT = "3000 per minute"
     # The address phones use to join (QR code and join link); unset: this machine's LAN address.
     PUBLIC_URL = None
+    # Engine.IO's heartbeat: the server pings every SOCKETIO_PING_INTERVAL seconds and drops a socket
+    # whose pong is SOCKETIO_PING_TIMEOUT seconds late; a phone takes its connection for lost after
+    # both without a ping (a process that vanished without closing it), and reconnects (room.js).
+    SOCKETIO_PING_INTERVAL = 10
+    SOCKETIO_PING_TIMEOUT = 10
     # Largest Socket.IO message accepted from a client, in bytes.
     SOCKETIO_MAX_PAYLOAD = 16 * 1024
 

@@ -11,6 +11,7 @@ disturbs no one else.
 """
 import itertools
 import queue
+import re
 import threading
 import time
 import uuid
@@ -25,7 +26,7 @@ from ideaboard.ideas.models import Idea
 from ideaboard.ideas.services import post_idea
 from ideaboard.rooms.services import change_phase, join_room, update_settings
 from ideaboard.votes.models import Vote
-from tests.processes import Phone, RedisServer, Server, wait_for
+from tests.processes import PROJECT_ROOT, Phone, RedisServer, Server, wait_for
 
 OUTAGE = 10.0  # seconds Redis stays down
 
@@ -65,13 +66,18 @@ def _rooms(open_room):
     return posting, voting, [idea.id for idea in ideas]
 
 
-def _listen(phone: Phone, room_id: int):
-    """The phone's socket on its process (python-socketio, as room.js connects), and what it hears."""
+def _listen(phone: Phone, room_id: int, on_connect=None, **options):
+    """The phone's socket on its process (python-socketio, as room.js connects), and what it hears.
+    Its cookies go in a cookie jar of its own: python-engineio's client drops a Cookie header given
+    to connect() after the first use, and a reconnect would then be refused."""
     received = queue.Queue()
-    client = socketio.Client(reconnection=True)
+    jar = requests.Session()
+    jar.cookies.update(phone.http.cookies)
+    client = socketio.Client(reconnection=True, http_session=jar, **options)
     client.on("change", received.put)
-    client.connect(phone.base_url, auth={"room": room_id}, headers={"Cookie": phone.cookie_header()},
-                   wait_timeout=10)
+    if on_connect is not None:
+        client.on("connect", on_connect)
+    client.connect(phone.base_url, auth={"room": room_id}, wait_timeout=10)
     return client, received
 
 
@@ -207,3 +213,83 @@ def test_posts_and_votes_go_through_while_redis_is_down_for_10_seconds(app, serv
           f"stored, {sum(p.outcome.retried for p in posters + voters)} retries after 503, "
           f"{time.monotonic() - started:.1f} s in all; live updates across processes again "
           f"{probes['delivered']:.1f} s after Redis came back")
+
+
+
+def _room_js_reconnect() -> dict:
+    """What room.js asks of socket.io-client (static/js/room.js, RECONNECT), for the phones below."""
+    source = (PROJECT_ROOT / "static" / "js" / "room.js").read_text()
+    found = re.search(r"RECONNECT = \{ reconnectionDelay: (\d+), reconnectionDelayMax: (\d+), "
+                      r"randomizationFactor: ([\d.]+) \}", source)
+    assert found, "room.js no longer says how it reconnects"
+    return {"reconnection_delay": int(found[1]) / 1000, "reconnection_delay_max": int(found[2]) / 1000,
+            "randomization_factor": float(found[3])}
+
+
+RECONNECT = _room_js_reconnect()
+KILLED_PHONES = 8
+
+
+def test_a_worker_killed_loses_no_committed_write_and_its_phones_come_back(app, servers, open_room):
+    """SIGKILL a process while phones post to it and listen on it; a supervisor starts it again on
+    the same address. Every idea answered 200 is in the database, once; every phone's socket is
+    connected again (the time from the kill is printed: docs/benchmarks.md, "Faults")."""
+    room = open_room(themes=[("Agua y saneamiento", "water")])
+    theme_id = room.themes[0].id
+    victim = servers[0]
+    phones = [Phone(victim.url) for _ in range(KILLED_PHONES)]
+    sockets = []
+    for phone in phones:
+        phone.join(room)
+        back = threading.Event()
+        client, _received = _listen(phone, room.id, on_connect=back.set, **RECONNECT)
+        sockets.append((client, back))
+
+    stop = threading.Event()
+
+    def post_stream(phone, n):
+        for i in itertools.count():
+            if stop.is_set():
+                return
+            phone.post_idea(theme_id, f"Idea {n}-{i} {uuid.uuid4().hex[:6]}")
+            stop.wait(0.5)
+
+    threads = [threading.Thread(target=post_stream, args=(phone, n)) for n, phone in enumerate(phones[:4])]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_for(lambda: sum(len(p.outcome.stored) for p in phones) >= 8, 60, "no post went through")
+        for _client, back in sockets:
+            back.clear()
+        victim.kill()
+        killed_at = time.monotonic()
+        wait_for(lambda: not any(client.connected for client, _back in sockets), 30,
+                 "the phones did not notice their process die")
+        noticed = time.monotonic() - killed_at
+        victim.start()  # the supervisor's restart
+        victim.wait_healthy()
+        restarted = time.monotonic() - killed_at
+        wait_for(lambda: all(back.is_set() for _client, back in sockets), 60,
+                 lambda: f"{sum(not back.is_set() for _c, back in sockets)} phones never reconnected:\n"
+                         f"{victim.log_tail()}")
+        reconnected = time.monotonic() - killed_at
+        wait_for(lambda: sum(len(p.outcome.stored) for p in phones) >= 16, 60, "no post after the restart")
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=120)
+        for client, _back in sockets:
+            client.disconnect()
+
+    errors = [error for phone in phones for error in phone.outcome.errors]
+    assert errors == [], errors[:5]
+    # room.js tries again after 0.5 s, then every 2 s at most: a busy machine still reconnects soon.
+    assert reconnected - restarted < 10, f"the phones took {reconnected - restarted:.1f} s after the restart"
+    db.session.remove()
+    answered = {cid for phone in phones for cid in phone.outcome.stored}
+    stored = db.session.scalars(sa.select(Idea.client_id).where(Idea.ideathon_id == room.id)).all()
+    assert sorted(stored) == sorted(answered) and len(stored) == len(set(stored))
+    print(f"\nSIGKILL on {len(servers)} process(es): {len(answered)} ideas answered, all stored once; "
+          f"sockets down after {noticed:.1f} s, process serving again after {restarted:.1f} s, "
+          f"all {KILLED_PHONES} phones reconnected {reconnected:.1f} s after the kill "
+          f"({reconnected - restarted:.1f} s after the restart)")
