@@ -47,6 +47,8 @@ VISITOR_MESSAGES = {
                                           "pida ayuda a quien modera la sala.")),
 }
 RETRY_AFTER_SECONDS = 2
+# A 503 to a whole page (no JavaScript, or a page load): nothing will send it again for the person.
+PAGE_503 = _l("Hay mucha actividad en este momento. Espere unos segundos e intente de nuevo.")
 
 
 def retryable(error: BaseException) -> bool:
@@ -92,6 +94,8 @@ def _is_participants(path: str) -> bool:
 def render_error(code: int, message=None, title=None):
     staff = current_user.is_authenticated
     default_title, default_message = (MESSAGES if staff else {**MESSAGES, **VISITOR_MESSAGES}).get(code, MESSAGES[500])
+    if code == 503 and not is_htmx():
+        default_message = PAGE_503
     context = {"code": code if staff else None, "title": title or default_title,
                "message": message or default_message}
     if is_htmx():

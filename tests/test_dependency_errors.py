@@ -100,3 +100,11 @@ def test_a_phone_posts_with_redis_down(migrated, open_room):
             db.session.remove()
     finally:
         limiter._storage_dead = False  # the next test's app starts with its own store, alive
+
+
+def test_a_whole_page_503_asks_the_person_to_try_again(failing_app):
+    """Only room.js sends a form again by itself: a whole page (no JavaScript) says to try again."""
+    page = failing_app.test_client().get("/boom/redis-down").get_data(as_text=True)
+    assert "Espere unos segundos e intente de nuevo" in page and "se volverá a enviar" not in page
+    fragment = failing_app.test_client().get("/boom/redis-down", headers={"HX-Request": "true"})
+    assert "se volverá a enviar" in fragment.get_data(as_text=True)
