@@ -108,3 +108,38 @@ def test_a_whole_page_503_asks_the_person_to_try_again(failing_app):
     assert "Espere unos segundos e intente de nuevo" in page and "se volverá a enviar" not in page
     fragment = failing_app.test_client().get("/boom/redis-down", headers={"HX-Request": "true"})
     assert "se volverá a enviar" in fragment.get_data(as_text=True)
+
+
+@pytest.fixture
+def hanging_redis():
+    """A port that accepts connections (the kernel's backlog) and never answers: a Redis that hangs."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(64)
+        yield f"redis://127.0.0.1:{sock.getsockname()[1]}/0"
+
+
+def test_a_hanging_redis_holds_a_page_for_the_timeout_once(app, hanging_redis):
+    """The head count and the message queue give up on a Redis that does not answer after
+    REDIS_TIMEOUT, and then leave it alone for a moment: no request waits for it again and again."""
+    import time
+
+    from ideaboard.message_queue import RedisQueue
+    from ideaboard.rooms.presence import Presence
+
+    client = redis.Redis.from_url(hanging_redis, socket_timeout=0.3, socket_connect_timeout=0.3)
+    presence = Presence()
+    presence.seen(7, 1, "ABCDEF")
+    started = time.monotonic()
+    for _ in range(5):  # five pages rendered
+        assert presence.count(7, client) == 1  # this process's own count
+    presence.flush(client)
+    assert time.monotonic() - started < 1.0  # one timeout (0.3 s), not six
+
+    queue = RedisQueue(hanging_redis, channel="test", timeout=0.3, write_only=True)
+    started = time.monotonic()
+    for _ in range(5):
+        queue._publish({"method": "emit", "event": "change", "data": {}})
+    assert time.monotonic() - started < 2.5  # the library's two attempts once, then paused

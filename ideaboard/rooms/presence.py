@@ -37,6 +37,7 @@ FLUSH_INTERVAL = 0.25
 HEARTBEAT = 10
 ACTIVE_WINDOW = 5 * 60  # seconds a participant counts after their last request or socket
 THROTTLE = 30  # seconds between two Redis writes for the same participant seen over HTTP
+REDIS_PAUSE = 2.0  # seconds without asking Redis after it failed (a page never waits for it twice)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class Presence:
         self.codes: dict[int, str] = {}  # room -> its code when last seen here
         self._last_heartbeat = 0.0
         self.redis_failing = False
+        self.redis_paused_until = 0.0
 
     def _same_room(self, room: int, code: str | None) -> None:
         """A room id seen with another code is another room (a database restored, or emptied
@@ -133,7 +135,7 @@ class Presence:
     def count(self, room: int, redis=None) -> int:
         """The room's total: from Redis when there is one, and this process's own count while
         Redis is down (a page still renders, the flusher goes on)."""
-        if redis is None:
+        if redis is None or self._redis_paused():
             return self.local_count(room)
         now = self.clock()
         key = redis_key(room, self.codes.get(room))
@@ -158,6 +160,8 @@ class Presence:
 
     def _write(self, redis, rooms) -> None:
         """Add this process's news about these rooms to Redis (one round trip)."""
+        if self._redis_paused():
+            return
         pipe = redis.pipeline()
         wrote = {}
         for room in rooms:
@@ -183,10 +187,14 @@ class Presence:
             for pid, at in stamps.items():
                 self.written[(room, pid)] = at
 
+    def _redis_paused(self) -> bool:
+        return time.monotonic() < self.redis_paused_until
+
     def _redis_down(self, error) -> None:
         if not self.redis_failing:
             logger.warning("presence: Redis unreachable (%s); counting in this process until it is back", error)
         self.redis_failing = True
+        self.redis_paused_until = time.monotonic() + REDIS_PAUSE
 
     def _redis_back(self) -> None:
         if self.redis_failing:
