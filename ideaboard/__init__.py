@@ -120,14 +120,19 @@ def create_app(config: dict | None = None) -> Flask:
     websocket_close.configure_logging(app)
 
     # Last: handlers registered by the blueprints above must exist before init_app.
+    from .message_queue import client_manager
+
+    queue = client_manager(app)  # Redis: one that comes back quickly after a blip
     socketio.init_app(
         app,
         async_mode="gevent",
-        message_queue=app.config["SOCKETIO_MESSAGE_QUEUE"],
-        channel=app.config["SOCKETIO_CHANNEL"],
+        **({"client_manager": queue} if queue else {"message_queue": app.config["SOCKETIO_MESSAGE_QUEUE"],
+                                                    "channel": app.config["SOCKETIO_CHANNEL"]}),
         cors_allowed_origins=app.config["SOCKETIO_CORS_ALLOWED_ORIGINS"],
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
+        ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
+        ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
     return app
 
@@ -161,6 +166,10 @@ def _load_config(app: Flask, overrides: dict) -> None:
     redis_url = app.config.get("REDIS_URL") or None
     app.config["REDIS_URL"] = redis_url
     app.config.setdefault("RATELIMIT_STORAGE_URI", redis_url or "memory://")
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        timeout = float(app.config["REDIS_TIMEOUT"])
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", {"socket_timeout": timeout,
+                                                            "socket_connect_timeout": timeout})
     app.config.setdefault("SOCKETIO_MESSAGE_QUEUE", redis_url)
     # Redis pub/sub ignores the database number: name the channel after it, so two deployments
     # (or test runs) on one Redis server never receive each other's room messages.

@@ -48,6 +48,14 @@ class Config:
     # No X-RateLimit-* headers on every answer (each costs a trip to the limit store, and Flask-Limiter
     # would turn every Retry-After into the limit's window); a 429 says when to retry (errors.py).
     RATELIMIT_HEADERS_ENABLED = False
+    # Redis down (the rate-limit store): every limit goes on counting in this process's memory
+    # instead of failing the request, and Redis is used again once it answers (Flask-Limiter checks
+    # it now and then). A store that hangs is given up after REDIS_TIMEOUT seconds. Should even the
+    # fallback fail, the request goes through unlimited rather than failing.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_SWALLOW_ERRORS = True
+    # Seconds to wait for Redis (connecting, or an answer) before taking it for down.
+    REDIS_TIMEOUT = 1.0
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 
@@ -60,6 +68,11 @@ class Config:
     VOTE_ADDRESS_RATE_LIMIT = "3000 per minute"
     # The address phones use to join (QR code and join link); unset: this machine's LAN address.
     PUBLIC_URL = None
+    # Engine.IO's heartbeat: the server pings every SOCKETIO_PING_INTERVAL seconds and drops a socket
+    # whose pong is SOCKETIO_PING_TIMEOUT seconds late; a phone takes its connection for lost after
+    # both without a ping (a process that vanished without closing it), and reconnects (room.js).
+    SOCKETIO_PING_INTERVAL = 10
+    SOCKETIO_PING_TIMEOUT = 10
     # Largest Socket.IO message accepted from a client, in bytes.
     SOCKETIO_MAX_PAYLOAD = 16 * 1024
 

@@ -6,11 +6,20 @@ action shows its message where the visitor is looking instead of replacing part 
 Two kinds of refusal end here: `refuse()` (a `Refused`), raised by a view that stops the request
 itself, and a service's `Refusal` (ideaboard/refusals.py) that no view caught, answered alike with
 its status and message. Views that answer a refusal in place use ideaboard/responses.py.
+
+A dependency blip that a retry can cure (`retryable()`: the database or Redis unreachable, a lost
+connection, SQLite's lock still held) is answered 503 with Retry-After, never 500: room.js sends
+the same form again, and its client_id keeps it from counting twice.
 """
+import sqlite3
+
 from flask import Flask, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
@@ -39,6 +48,27 @@ VISITOR_MESSAGES = {
                                           "pida ayuda a quien modera la sala.")),
 }
 RETRY_AFTER_SECONDS = 2
+# A 503 to a whole page (no JavaScript, or a page load): nothing will send it again for the person.
+PAGE_503 = _l("Hay mucha actividad en este momento. Espere unos segundos e intente de nuevo.")
+
+
+def retryable(error: BaseException) -> bool:
+    """An error that the same request, sent again in a few seconds, may not meet: no pooled
+    connection free in time, a lost or refused database connection, a serialisation failure or
+    deadlock (PostgreSQL), SQLite's "database is locked" (or locked past SQLITE_LOCK_WAIT), Redis unreachable or too slow."""
+    if isinstance(error, (sa_exc.TimeoutError, DatabaseBusy, RedisConnectionError, RedisTimeoutError)):
+        return True
+    if not isinstance(error, sa_exc.DBAPIError):
+        return False
+    if error.connection_invalidated:  # SQLAlchemy saw a disconnect
+        return True
+    original = error.orig
+    if isinstance(original, sqlite3.OperationalError):
+        return any(text in str(original) for text in ("database is locked", "database table is locked",
+                                                      "database is busy"))
+    # psycopg's OperationalError: the server unreachable or restarting, a connection lost, a
+    # statement cancelled, a serialisation failure or a deadlock (TransactionRollback).
+    return isinstance(error, sa_exc.OperationalError) and type(original).__module__.startswith("psycopg")
 
 
 class Refused(HTTPException):
@@ -65,6 +95,8 @@ def _is_participants(path: str) -> bool:
 def render_error(code: int, message=None, title=None):
     staff = current_user.is_authenticated
     default_title, default_message = (MESSAGES if staff else {**MESSAGES, **VISITOR_MESSAGES}).get(code, MESSAGES[500])
+    if code == 503 and not is_htmx():
+        default_message = PAGE_503
     context = {"code": code if staff else None, "title": title or default_title,
                "message": message or default_message}
     if is_htmx():
@@ -85,20 +117,18 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
+        retry_after = getattr(error, "retry_after", None) or (limit.get_expiry() if limit is not None else None)
+        retry = {"Retry-After": str(retry_after)} if retry_after else {}
         if request.path.startswith("/api/"):  # the JSON API answers in JSON, in English like its document
             description = error.description if error.description != type(error).description else error.name
-            return {"error": description, "status": error.code}, error.code
+            return {"error": description, "status": error.code}, error.code, retry
         if error.code not in MESSAGES:
             return error
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
         custom = error.description if error.description != type(error).description else None
         html, code, *headers = render_error(error.code, custom, getattr(error, "title", None))
-        headers = headers[0] if headers else {}
-        limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
-        retry_after = getattr(error, "retry_after", None) or (limit.get_expiry() if limit is not None else None)
-        if retry_after:
-            headers["Retry-After"] = str(retry_after)
-        return html, code, headers
+        return html, code, {**(headers[0] if headers else {}), **retry}
 
     @app.errorhandler(Refusal)
     def service_refusal(refusal):
@@ -107,10 +137,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(sa_exc.TimeoutError)
     @app.errorhandler(DatabaseBusy)  # another process kept SQLite's lock past SQLITE_LOCK_WAIT
+    @app.errorhandler(sa_exc.DBAPIError)
+    @app.errorhandler(RedisError)
     def overloaded(error):
-        # Every pooled database connection stayed busy: say so at once and ask for a retry
-        # (room.js sends the same form again, and its client_id keeps it from counting twice).
-        app.logger.warning("overloaded: %s", error)
+        # A dependency blip a retry can cure: 503 with Retry-After, never 500 (room.js sends the same
+        # form again, and its client_id keeps it from counting twice). Anything else is a real 500.
+        if not retryable(error):
+            raise error
+        app.logger.warning("dependency unavailable, answered 503: %s: %s", type(error).__name__,
+                           str(error).splitlines()[0] if str(error) else "")
         return http_error(ServiceUnavailable(retry_after=RETRY_AFTER_SECONDS))
 
     @app.errorhandler(InternalServerError)

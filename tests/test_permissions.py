@@ -23,6 +23,7 @@ ACCESS = {
     "home.index": PUBLIC,
     "home.set_language": PUBLIC,
     "home.healthz": PUBLIC,
+    "home.readyz": PUBLIC,
     "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC,
     "accounts.dashboard": ALL_STAFF,

@@ -19,11 +19,14 @@ and every HEARTBEAT seconds the participants whose sockets it holds. The total i
 fresh members, the same for every process; a crashed process's people drop out after
 ACTIVE_WINDOW.
 """
+import logging
 import time
 import uuid
 from collections import Counter, defaultdict
 
 from flask import current_app
+import redis
+from redis.exceptions import RedisError
 
 from ..database import use_own_connection
 from ..extensions import socketio
@@ -34,6 +37,9 @@ FLUSH_INTERVAL = 0.25
 HEARTBEAT = 10
 ACTIVE_WINDOW = 5 * 60  # seconds a participant counts after their last request or socket
 THROTTLE = 30  # seconds between two Redis writes for the same participant seen over HTTP
+REDIS_PAUSE = 2.0  # seconds without asking Redis after it failed (a page never waits for it twice)
+
+logger = logging.getLogger(__name__)
 
 
 def redis_key(room: int, code: str | None = None) -> str:
@@ -58,6 +64,8 @@ class Presence:
         self.last_sent: dict[int, int] = {}
         self.codes: dict[int, str] = {}  # room -> its code when last seen here
         self._last_heartbeat = 0.0
+        self.redis_failing = False
+        self.redis_paused_until = 0.0
 
     def _same_room(self, room: int, code: str | None) -> None:
         """A room id seen with another code is another room (a database restored, or emptied
@@ -125,14 +133,22 @@ class Presence:
     # --- The room's total ----------------------------------------------------------------------
 
     def count(self, room: int, redis=None) -> int:
-        if redis is None:
+        """The room's total: from Redis when there is one, and this process's own count while
+        Redis is down (a page still renders, the flusher goes on)."""
+        if redis is None or self._redis_paused():
             return self.local_count(room)
         now = self.clock()
         key = redis_key(room, self.codes.get(room))
         pipe = redis.pipeline()
         pipe.zremrangebyscore(key, "-inf", now - ACTIVE_WINDOW)
         pipe.zcard(key)
-        return int(pipe.execute()[-1])
+        try:
+            total = int(pipe.execute()[-1])
+        except RedisError as error:
+            self._redis_down(error)
+            return self.local_count(room)
+        self._redis_back()
+        return total
 
     def total(self, room: int, code: str | None = None) -> int:
         """The count to show on a page being rendered now (this request already seen)."""
@@ -144,8 +160,10 @@ class Presence:
 
     def _write(self, redis, rooms) -> None:
         """Add this process's news about these rooms to Redis (one round trip)."""
+        if self._redis_paused():
+            return
         pipe = redis.pipeline()
-        wrote = False
+        wrote = {}
         for room in rooms:
             stamps = self.pending.pop(room, None)
             if not stamps:
@@ -153,11 +171,35 @@ class Presence:
             key = redis_key(room, self.codes.get(room))
             pipe.zadd(key, {str(pid): at for pid, at in stamps.items()})
             pipe.expire(key, 24 * 3600)
+            wrote[room] = stamps
+        if not wrote:
+            return
+        try:
+            pipe.execute()
+        except RedisError as error:
+            # Redis down: the news waits here and is written once Redis answers again.
+            self._redis_down(error)
+            for room, stamps in wrote.items():
+                self.pending[room] = {**stamps, **self.pending.get(room, {})}
+            return
+        self._redis_back()
+        for room, stamps in wrote.items():
             for pid, at in stamps.items():
                 self.written[(room, pid)] = at
-            wrote = True
-        if wrote:
-            pipe.execute()
+
+    def _redis_paused(self) -> bool:
+        return time.monotonic() < self.redis_paused_until
+
+    def _redis_down(self, error) -> None:
+        if not self.redis_failing:
+            logger.warning("presence: Redis unreachable (%s); counting in this process until it is back", error)
+        self.redis_failing = True
+        self.redis_paused_until = time.monotonic() + REDIS_PAUSE
+
+    def _redis_back(self) -> None:
+        if self.redis_failing:
+            logger.warning("presence: Redis is back")
+        self.redis_failing = False
 
     def flush(self, redis=None) -> list[tuple[int, int]]:
         """Send the count of every room that changed since the last flush. Returns what was sent."""
@@ -210,9 +252,8 @@ def redis_client():
         return None
     client = _clients.get(url)
     if client is None:
-        import redis  # imported only where Redis is configured: one process needs no client
-
-        client = _clients[url] = redis.Redis.from_url(url)
+        timeout = float(current_app.config["REDIS_TIMEOUT"])  # a Redis that hangs counts as down
+        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
     return client
 
 
@@ -226,9 +267,9 @@ def run_flusher(app) -> None:
         if not (presence.busy() or tallies.dirty):
             continue
         with app.app_context():  # a fresh database session for each round, on a connection of its own
-            try:
-                use_own_connection()
-                presence.flush(redis)
-                tallies.flush()
-            except Exception:  # noqa: BLE001 - the loop must outlive a failed flush
-                app.logger.exception("flush failed")
+            use_own_connection()
+            for flush in (lambda: presence.flush(redis), tallies.flush):  # one failing never stops the other
+                try:
+                    flush()
+                except Exception:  # noqa: BLE001 - the loop must outlive a failed flush
+                    app.logger.exception("flush failed")

@@ -194,8 +194,12 @@ def ngettext_max(n: int):
     return _l("Ya puso en esta idea el máximo de %(n)s puntos.", n=n)
 
 
-def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id) -> None:
-    """Take back one of my dots from an idea while voting is open."""
+def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id, dots=None) -> bool:
+    """Take back one of my dots from an idea while voting is open.
+
+    `dots`: how many of my dots the idea held on the page that sent the request. Given, the dot is
+    taken back only if it still holds that many, so a request sent again (room.js retries a lost
+    answer) takes back one dot, not two; False means nothing changed (already taken back)."""
     if participant.ideathon_id != ideathon.id:
         raise VoteError(_l("Usted no participa en esta sala."), 403)
     with write():
@@ -205,14 +209,23 @@ def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id) -> N
             idea_id = int(idea_id)
         except (TypeError, ValueError):
             raise VoteError(_l("Esa idea no se puede votar."), 422) from None
-        vote = db.session.scalar(
+        held = db.session.scalars(
             sa.select(Vote).where(Vote.participant_id == participant.id, Vote.idea_id == idea_id)
-            .order_by(Vote.idea_slot.desc()).limit(1)
-        )
-        if vote is None:
+            .order_by(Vote.idea_slot.desc())
+        ).all()
+        try:
+            expected = int(dots) if dots not in (None, "") else None
+        except (TypeError, ValueError):
+            expected = None
+        if expected is not None and held and len(held) != expected:
+            return False  # this request's dot was taken back already (a retry), or the page was stale
+        if not held:
+            if expected:
+                return False  # the last one, taken back by the same request before
             raise VoteError(_l("No tiene puntos en esta idea."))
-        db.session.delete(vote)
+        db.session.delete(held[0])
         events.record(events.counts_changed, ideathon_id=ideathon.id, idea_ids=[idea_id])
+    return True
 
 
 def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> PaperTally:

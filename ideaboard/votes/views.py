@@ -71,7 +71,7 @@ def withdraw(ideathon_id: int):
     ideathon, participant = room_and_participant(ideathon_id)
     idea_id = request.form.get("idea_id")
     try:
-        withdraw_vote(ideathon, participant, idea_id=idea_id)
+        withdraw_vote(ideathon, participant, idea_id=idea_id, dots=request.form.get("dots"))
     except VoteError as error:
         return _refused(ideathon, participant, idea_id, error)
     return _answer(ideathon, participant, idea_id)

@@ -343,7 +343,12 @@
     forms.forEach(function (form) { htmx.trigger(form, "submit"); });
   }
 
-  var socket = window.io({ auth: { room: room, screen: board.getAttribute("data-screen") || "board" } });
+  // After a lost connection (a process restarted, a phone back in range) try again after 0.5 s, then
+  // up to every 2 s (socket.io's default: 5 s), with jitter so a room does not come back at once:
+  // a phone is back within ~3 s of its process (docs/benchmarks.md, "Faults").
+  var RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 2000, randomizationFactor: 0.5 };
+  var socket = window.io(Object.assign({ auth: { room: room, screen: board.getAttribute("data-screen") || "board" } },
+                                       RECONNECT));
   socket.on("connect", function () {
     showBanner(false);
     // Re-fetch only if a change came while this page was not listening.

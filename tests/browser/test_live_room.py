@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 # docs/benchmarks.md), not of this test: here each screen is waited for (the browser's generous timeout,
 # tests/browser/conftest.py) and the latency is printed. A timed wait here failed on a busy machine.
 LIVE = 1_000  # ms: what the other browser tests allow a live update (they import it)
-RECONNECT = 10_000  # ms: Socket.IO retries with a back-off of 0.5 s to 5 s
+RECONNECT = 10_000  # ms: Socket.IO retries with a back-off of 0.5 s to 2 s (room.js)
 THEMES = [("Agua y saneamiento", "water"), ("Desechos y limpieza", "waste"), ("Calles y caminos", "road")]
 PRESENTER_1920 = {"viewport": {"width": 1920, "height": 1080}, "is_mobile": False, "has_touch": False,
                   "device_scale_factor": 1}

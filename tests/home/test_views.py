@@ -25,25 +25,39 @@ def test_home_empty_states(client):
     assert "Aún ningún municipio ha programado una ideatón." in html
 
 
-def test_healthz_ok(client, app):
+def test_healthz_is_liveness_and_checks_nothing(client, app):
     response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+
+
+def test_healthz_answers_200_with_the_database_and_redis_down(migrated):
+    # Liveness only: a dependency's blip must not make a proxy drop (or a supervisor kill) the process.
+    broken = create_app(app_config("postgresql+psycopg://nobody@127.0.0.1:1/none",
+                                   REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="redis://127.0.0.1:1/0"))
+    response = broken.test_client().get("/healthz")
+    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_readyz_ok(client, app):
+    response = client.get("/readyz")
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ok" and body["checks"]["database"] == "ok"
     assert ("redis" in body["checks"]) == bool(app.config["REDIS_URL"])
 
 
-def test_healthz_503_when_the_database_is_down(migrated, tmp_path):
+def test_readyz_503_when_the_database_is_down(migrated, tmp_path):
     broken = create_app(app_config("postgresql+psycopg://nobody@127.0.0.1:1/none"))
-    response = broken.test_client().get("/healthz")
+    response = broken.test_client().get("/readyz")
     assert response.status_code == 503
     assert response.get_json()["checks"]["database"].startswith("error")
 
 
-def test_healthz_503_when_redis_is_down(migrated):
+def test_readyz_says_degraded_but_200_when_redis_is_down(migrated):
     app = create_app(app_config(migrated, REDIS_URL="redis://127.0.0.1:1/0", RATELIMIT_STORAGE_URI="memory://"))
     with app.app_context():
-        response = app.test_client().get("/healthz")
-    assert response.status_code == 503
+        response = app.test_client().get("/readyz")
+    assert response.status_code == 200
     body = response.get_json()
-    assert body["checks"] == {"database": "ok", "redis": "error: ConnectionError"}
+    assert body == {"status": "degraded", "checks": {"database": "ok", "redis": "degraded: ConnectionError"}}

@@ -183,3 +183,30 @@ def test_no_free_database_connection_is_a_503_not_a_500(app, client, voting_room
     response = vote(client, room, ideas[0])
     assert response.status_code == 503 and response.headers["Retry-After"] == "2"
     assert "Hay mucha actividad" in response.get_data(as_text=True)
+
+
+WITHDRAW_FORM = re.compile(r'<form class="vote-form vote-form--withdraw".*?</form>', re.S)
+HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+
+
+def test_a_retried_withdrawal_takes_back_one_dot_only(app, client, voting_room, join):
+    """room.js sends a form again when its answer was lost (a 503, no signal): the same "Quitar
+    punto" sent twice takes back one dot, not two (issue 15)."""
+    room, ideas = voting_room
+    join(client, room)
+    start_voting(room, max_dots_per_idea=3)
+    for _ in range(3):
+        answer = vote(client, room, ideas[0])
+        assert answer.status_code == 200
+    form = dict(HIDDEN.findall(WITHDRAW_FORM.search(answer.get_data(as_text=True)).group(0)))
+    form.pop("csrf_token", None)
+    path = f"/sala/{room.id}/votos/quitar"
+    first = Auth(client).post(path, form, headers={"HX-Request": "true"})
+    retried = Auth(client).post(path, form, headers={"HX-Request": "true"})
+    assert first.status_code == retried.status_code == 200
+    assert "Usted: 2 puntos" in retried.get_data(as_text=True)
+    assert 'data-dots-left="1"' in retried.get_data(as_text=True)
+    # The form the answer carries takes back the next one.
+    again = dict(HIDDEN.findall(WITHDRAW_FORM.search(retried.get_data(as_text=True)).group(0)))
+    again.pop("csrf_token", None)
+    assert "Usted: 1 punto" in Auth(client).post(path, again, headers={"HX-Request": "true"}).get_data(as_text=True)
