@@ -157,6 +157,8 @@ def _load_config(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
 
     if not app.config.get("SECRET_KEY"):
+        if env_name == "production":
+            raise RuntimeError(MISSING_SECRET_KEY)
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     redis_url = app.config.get("REDIS_URL") or None
     app.config["REDIS_URL"] = redis_url
@@ -166,6 +168,14 @@ def _load_config(app: Flask, overrides: dict) -> None:
     # (or test runs) on one Redis server never receive each other's room messages.
     redis_db = urlsplit(redis_url).path.strip("/") or "0" if redis_url else "local"
     app.config.setdefault("SOCKETIO_CHANNEL", f"ideaboard-{redis_db}")
+
+
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is not set. Production (IDEABOARD_ENV=production, the default) needs one fixed key shared "
+    "by all its processes: several processes with keys of their own refuse each other's participants and "
+    "sessions. Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` and set "
+    "SECRET_KEY in the environment (README, \"Production\"); for a laptop, set IDEABOARD_ENV=development."
+)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -10,7 +10,7 @@ from datetime import timedelta
 class Config:
     """Production-safe defaults."""
 
-    SECRET_KEY = None  # from SECRET_KEY, else a key kept in the instance folder
+    SECRET_KEY = None  # from SECRET_KEY (required in production); else a key kept in the instance folder
     SQLALCHEMY_DATABASE_URI = None  # from DATABASE_URL, else SQLite in the instance folder
     # A request that cannot get a connection within pool_timeout is answered 503 + Retry-After
     # (errors.py), not left waiting half a minute.
