@@ -55,6 +55,9 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    from . import metrics
+
+    metrics.init_app(app)  # before the limiter: its clock starts before any other before-request hook
     csrf.init_app(app)
     limiter.init_app(app)
 

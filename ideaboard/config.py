@@ -76,6 +76,11 @@ class Config:
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
+    # Who may read the Prometheus metrics at /metrics (ideaboard/metrics.py): addresses or networks
+    # ("127.0.0.1,10.0.0.0/8" or a JSON list) and/or a bearer token; each one set must match. Neither
+    # set: /metrics answers 404.
+    METRICS_ALLOWED = None
+    METRICS_TOKEN = None
     # Origins allowed to open Socket.IO connections; None means the app's own origin only.
     SOCKETIO_CORS_ALLOWED_ORIGINS = None
 
