@@ -45,10 +45,6 @@ def create_app(config: dict | None = None) -> Flask:
 
     assets.init_app(app)
 
-    if app.config["PROXY_COUNT"]:
-        n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
     from .database import configure_engine
 
     db.init_app(app)
@@ -132,6 +128,12 @@ def create_app(config: dict | None = None) -> Flask:
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
     )
+    # Outermost, around Socket.IO's middleware (which hands a copy of the WSGI environ on): the server's
+    # own environ gets the client's address, so gunicorn's access log shows it (not the proxy's), and
+    # Socket.IO sees the scheme and host the browser used.
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 
