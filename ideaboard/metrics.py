@@ -11,9 +11,10 @@ rules (no service knows about metrics):
   `rate()` gives them per second. `ideaboard_post_seconds`, `ideaboard_vote_seconds{action}`: the
   time to answer them (histograms).
 - `ideaboard_http_server_errors_total{status,endpoint}`: every 5xx answer.
-- `ideaboard_dependency_errors_total{dependency}`: errors of the database (a failed connection, a
-  lost one, a locked SQLite file, no pooled connection free in time) and of Redis that reached a
-  request, however they were answered.
+- `ideaboard_dependency_errors_total{dependency}`: database errors on any connection of the process
+  (a failed or lost connection, a cancelled statement, a locked SQLite file: the engine's `handle_error`
+  event) or a request that found no pooled connection free in time, and Redis errors that reached a
+  request, however they were answered (a 503 as well as a 500).
 - the client library's process metrics (`process_*`: memory, CPU, open files) and Python's (`python_*`).
 
 Access (nothing is public): `METRICS_ALLOWED` (addresses or networks, e.g. `127.0.0.1,10.0.0.0/8`,
@@ -44,8 +45,7 @@ VOTES = Counter("ideaboard_votes", "Dots placed or taken back, by outcome (accep
                 ["action", "outcome"])
 VOTE_SECONDS = Histogram("ideaboard_vote_seconds", "Time to answer a vote", ["action"], buckets=LATENCY_BUCKETS)
 SERVER_ERRORS = Counter("ideaboard_http_server_errors", "Answers with a 5xx status", ["status", "endpoint"])
-DEPENDENCY_ERRORS = Counter("ideaboard_dependency_errors",
-                            "Errors of the database or Redis that reached a request", ["dependency"])
+DEPENDENCY_ERRORS = Counter("ideaboard_dependency_errors", "Errors of the database or of Redis", ["dependency"])
 
 # endpoint -> (counter, histogram, labels)
 ACTIONS = {
