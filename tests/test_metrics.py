@@ -38,11 +38,13 @@ def scrape(app):
     return read
 
 
-def test_metrics_are_not_found_unless_configured(app, client):
+def test_metrics_are_not_found_unless_configured(app, client, auth, make_user):
     assert app.config["METRICS_ALLOWED"] is None and app.config["METRICS_TOKEN"] is None
     response = client.get("/metrics")
     assert response.status_code == 404
     assert "ideaboard_" not in response.get_data(as_text=True)
+    auth.login(make_user("admin"))  # no role opens them either
+    assert client.get("/metrics").status_code == 404
 
 
 def test_metrics_by_address_refuse_other_addresses_even_behind_a_proxy(app, client):
