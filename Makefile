@@ -11,7 +11,7 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: FORCE help install pango run test test-fast lint migration bench browser java vnu translations extract-messages update-messages init-messages clean
+.PHONY: FORCE help install pango run test test-fast lint migration bench browser nginx java vnu translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data (once), serve on http://$(HOST):$(PORT)"
@@ -61,6 +61,18 @@ browser:
 	fi
 	@$(CHROMIUM) --version >/dev/null 2>&1 || { echo "ERROR: Chromium ($(CHROMIUM)) is required for browser tests and could not be installed." >&2; exit 1; }
 
+# Debian's nginx for the deployment test (tests/browser/test_deploy.py runs deploy/nginx/ideaboard.conf in
+# front of two gunicorn processes): installed when missing, and a loud failure if it cannot be had. The
+# test starts its own nginx as the current user on free ports; nothing is served on port 80 by it.
+NGINX ?= /usr/sbin/nginx
+
+nginx:
+	@if ! test -x $(NGINX); then \
+		echo "Installing Debian's nginx for the deployment test..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nginx; \
+	fi
+	@$(NGINX) -v >/dev/null 2>&1 || { echo "ERROR: nginx ($(NGINX)) is required for the deployment test and could not be installed." >&2; exit 1; }
+
 # The Nu HTML Checker (vnu-jar, pinned in package.json / package-lock.json) for the browser tests'
 # HTML check (tests/browser/conftest.py): it needs Java, Debian's default-jre-headless, installed when
 # missing and a loud failure otherwise. npm's install scripts are skipped (the package's own script
@@ -90,7 +102,7 @@ vnu: java $(VNU)
 run: install
 	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py --prepare
 
-test: install browser vnu lint
+test: install browser nginx vnu lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install lint

@@ -45,16 +45,15 @@ def create_app(config: dict | None = None) -> Flask:
 
     assets.init_app(app)
 
-    if app.config["PROXY_COUNT"]:
-        n = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
-
     from .database import configure_engine
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine, lock_wait=app.config["SQLITE_LOCK_WAIT"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    from . import metrics
+
+    metrics.init_app(app)  # before the limiter: its clock starts before any other before-request hook
     csrf.init_app(app)
     limiter.init_app(app)
 
@@ -134,6 +133,12 @@ def create_app(config: dict | None = None) -> Flask:
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
+    # Outermost, around Socket.IO's middleware (which hands a copy of the WSGI environ on): the server's
+    # own environ gets the client's address, so gunicorn's access log shows it (not the proxy's), and
+    # Socket.IO sees the scheme and host the browser used.
+    if app.config["PROXY_COUNT"]:
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
 
 
@@ -162,6 +167,8 @@ def _load_config(app: Flask, overrides: dict) -> None:
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
 
     if not app.config.get("SECRET_KEY"):
+        if env_name == "production":
+            raise RuntimeError(MISSING_SECRET_KEY)
         app.config["SECRET_KEY"] = _instance_secret(Path(app.instance_path))
     redis_url = app.config.get("REDIS_URL") or None
     app.config["REDIS_URL"] = redis_url
@@ -175,6 +182,14 @@ def _load_config(app: Flask, overrides: dict) -> None:
     # (or test runs) on one Redis server never receive each other's room messages.
     redis_db = urlsplit(redis_url).path.strip("/") or "0" if redis_url else "local"
     app.config.setdefault("SOCKETIO_CHANNEL", f"ideaboard-{redis_db}")
+
+
+MISSING_SECRET_KEY = (
+    "SECRET_KEY is not set. Production (IDEABOARD_ENV=production, the default) needs one fixed key shared "
+    "by all its processes: several processes with keys of their own refuse each other's participants and "
+    "sessions. Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` and set "
+    "SECRET_KEY in the environment (README, \"Production\"); for a laptop, set IDEABOARD_ENV=development."
+)
 
 
 def _instance_secret(instance: Path) -> str:

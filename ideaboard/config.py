@@ -10,7 +10,7 @@ from datetime import timedelta
 class Config:
     """Production-safe defaults."""
 
-    SECRET_KEY = None  # from SECRET_KEY, else a key kept in the instance folder
+    SECRET_KEY = None  # from SECRET_KEY (required in production); else a key kept in the instance folder
     SQLALCHEMY_DATABASE_URI = None  # from DATABASE_URL, else SQLite in the instance folder
     # A request that cannot get a connection within pool_timeout is answered 503 + Retry-After
     # (errors.py), not left waiting half a minute.
@@ -93,6 +93,11 @@ class Config:
 
     # Number of reverse proxies in front of the app whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = 0
+    # Who may read the Prometheus metrics at /metrics (ideaboard/metrics.py): addresses or networks
+    # ("127.0.0.1,10.0.0.0/8" or a JSON list) and/or a bearer token; each one set must match. Neither
+    # set: /metrics answers 404.
+    METRICS_ALLOWED = None
+    METRICS_TOKEN = None
     # Origins allowed to open Socket.IO connections; None means the app's own origin only.
     SOCKETIO_CORS_ALLOWED_ORIGINS = None
 

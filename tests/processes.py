@@ -1,5 +1,6 @@
-"""Real processes for the fault tests: `python wsgi.py` servers, a `redis-server` of the test's own
-(stopped and started by the test, never the shared one), and phones that behave like room.js.
+"""Real processes for tests: any subprocess with its output in a file (`Process`), `python wsgi.py`
+servers, a `redis-server` of the test's own (stopped and started by the test, never the shared one),
+and phones that behave like room.js.
 
 A phone is a `requests` session that scanned the room's QR link and joined; it sends each idea or
 dot with a client_id, and when the answer is one room.js tries again (429, 5xx) it waits at least
@@ -45,6 +46,42 @@ def wait_for(condition, timeout: float, message, interval: float = 0.05, fail: b
         return None
     pytest.fail(message() if callable(message) else message)
 
+
+
+def wait(condition, timeout: float, what: str, log=lambda: ""):
+    """`wait_for` with a message made of what was awaited and a process's log."""
+    return wait_for(condition, timeout, lambda: f"{what} within {timeout:.0f} s\n{log()}", interval=0.1)
+
+
+class Process:
+    """A subprocess with its output in a file; stopped with `stop_signal`, then killed."""
+
+    def __init__(self, name: str, args: list[str], log_path: Path, env: dict | None = None,
+                 stop_signal=signal.SIGTERM):
+        self.name = name
+        self.log_path = log_path
+        self.stop_signal = stop_signal
+        self._log = log_path.open("wb")
+        self.process = subprocess.Popen(args, cwd=PROJECT_ROOT, env=env, stdout=self._log,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def log(self, chars: int = 4000) -> str:
+        self._log.flush()
+        return f"--- {self.name} ---\n" + self.log_path.read_text(errors="replace")[-chars:]
+
+    def check_alive(self) -> None:
+        if self.process.poll() is not None:
+            pytest.fail(f"{self.name} exited with {self.process.returncode}\n{self.log()}", pytrace=False)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(self.stop_signal)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
+        self._log.close()
 
 class RedisServer:
     """A `redis-server` on a free port, in memory only; `stop()` kills it, `start()` brings it back

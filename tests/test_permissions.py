@@ -24,6 +24,7 @@ ACCESS = {
     "home.set_language": PUBLIC,
     "home.healthz": PUBLIC,
     "home.readyz": PUBLIC,
+    "metrics": set(),  # no role: by address or token only, 404 for everyone else (tests/test_metrics.py)
     "accounts.login": PUBLIC,
     "accounts.logout": PUBLIC,
     "accounts.dashboard": ALL_STAFF,
@@ -158,6 +159,7 @@ SKIPPED = {
     "rooms.close_room_view",  # it would close the room under the rest of the walk; tested in tests/rooms
     "facilitation.phase",  # likewise (an empty POST changes nothing, but keep the walk's room as it is)
     "programme.publish",  # an empty POST takes the walk's programme back to draft; tested in tests/programme
+    "metrics",  # a 404 (not a 403) to every role and visitor unless configured; tested in tests/test_metrics.py
 }
 
 
