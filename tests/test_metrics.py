@@ -111,19 +111,29 @@ def test_server_errors_and_dependency_errors_are_counted(app, client, scrape, mo
 
     from ideaboard.home import views
 
-    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered with the 500 page, as in production
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # answered with the error page, as in production
     before = scrape()
 
     def redis_down(*args, **kwargs):
         raise redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(views, "render_template", redis_down)
-    assert client.get("/").status_code == 500
+    assert client.get("/").status_code == 503  # a blip a retry can cure (errors.retryable)
     after = scrape()
-    assert sample(after, "ideaboard_http_server_errors_total", status="500", endpoint="home.index") == \
-        sample(before, "ideaboard_http_server_errors_total", status="500", endpoint="home.index") + 1
+    assert sample(after, "ideaboard_http_server_errors_total", status="503", endpoint="home.index") == \
+        sample(before, "ideaboard_http_server_errors_total", status="503", endpoint="home.index") + 1
     assert sample(after, "ideaboard_dependency_errors_total", dependency="redis") == \
         sample(before, "ideaboard_dependency_errors_total", dependency="redis") + 1
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(views, "render_template", broken)
+    assert client.get("/").status_code == 500
+    assert sample(scrape(), "ideaboard_http_server_errors_total", status="500", endpoint="home.index") == \
+        sample(after, "ideaboard_http_server_errors_total", status="500", endpoint="home.index") + 1
+    assert sample(scrape(), "ideaboard_dependency_errors_total", dependency="redis") == \
+        sample(after, "ideaboard_dependency_errors_total", dependency="redis")
 
     # A database that stops answering (a lost connection, a locked file) is counted at the engine,
     # once; a mistaken statement is not.
