@@ -129,6 +129,9 @@ def create_app(config: dict | None = None) -> Flask:
         manage_session=False,
         max_http_buffer_size=app.config["SOCKETIO_MAX_PAYLOAD"],
     )
+    from . import socket_guard
+
+    socket_guard.install(socketio.server, app.config)  # clients only listen: anything else closes the socket
     return app
 
 

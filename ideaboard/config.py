@@ -58,6 +58,11 @@ class Config:
     PUBLIC_URL = None
     # Largest Socket.IO message accepted from a client, in bytes.
     SOCKETIO_MAX_PAYLOAD = 16 * 1024
+    # Clients only listen (ideaboard/socket_guard.py): a socket that sends more WebSocket frames than
+    # SOCKETIO_CLIENT_BURST at once, then SOCKETIO_CLIENT_RATE a second, is closed. A phone sends a
+    # handful when it connects, then one pong every 25 s.
+    SOCKETIO_CLIENT_BURST = 20
+    SOCKETIO_CLIENT_RATE = 1.0
 
     # Compression of responses (Flask-Compress): brotli for browsers that take it, else gzip. Only
     # text (already-compressed PDFs, photos and archives are sent as they are) and only bodies of at
