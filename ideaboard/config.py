@@ -47,8 +47,12 @@ class Config:
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 
-    # Wrong room codes from one address (only failures count).
+    # Wrong room codes from one address (only failures count; a right code or a valid join card is
+    # never refused by this limit: a whole hall may share one address).
     JOIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # Every join attempt with a code from one address, right or wrong: bounds how fast anyone can
+    # guess (a right code's answer differs), far above a hall of people scanning the QR code at once.
+    JOIN_ADDRESS_RATE_LIMIT = "300 per minute"
     # Posts, edits and withdrawals per participant.
     PARTICIPANT_RATE_LIMIT = "30 per minute"
     # Votes (placed or taken back) per participant, and per address (a hall may share one).
