@@ -229,12 +229,23 @@ def install(server, config) -> None:
             return
         original(eio_sid, data)
         if data[0] == "0" and not _connected(server, eio_sid):
-            # Refused at `connect`: the client has its answer (CONNECT_ERROR, sent first); the
-            # session has nothing more to carry.
+            # Refused at `connect`: once the client has its answer (CONNECT_ERROR, queued first), the
+            # session has nothing more to carry. Over WebSocket the writer sends what is queued before
+            # closing; over long-polling the client fetches it with its next request, so the session
+            # is closed once it has (or once it would have timed out anyway).
             log.info("socket %s refused at connect: closed", eio_sid)
-            engine.close(wait=False, abort=False, reason=eio.reason.SERVER_DISCONNECT)
+            if engine.upgraded:
+                engine.close(wait=False, abort=False, reason=eio.reason.SERVER_DISCONNECT)
+            else:
+                eio.start_background_task(_close_when_fetched, engine, eio.ping_interval + eio.ping_timeout)
 
     eio.on("message", on_message)
+
+
+def _close_when_fetched(engine, timeout: float) -> None:
+    engine.queue.join(timeout=timeout)
+    if not engine.closed:
+        engine.close(wait=False, abort=False, reason=engine.server.reason.SERVER_DISCONNECT)
 
 
 def _connected(server, eio_sid) -> bool:

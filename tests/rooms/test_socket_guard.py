@@ -284,3 +284,17 @@ def test_over_long_polling_a_forbidden_event_ends_the_session(app, open_room, li
     assert http.get(endpoint, timeout=10).text.startswith("40{")
     http.post(endpoint, data='42["x"]', timeout=10)
     assert http.get(endpoint, timeout=10).status_code == 400  # the session is gone
+
+
+def test_over_long_polling_a_refused_connection_is_answered_then_closed(app, open_room, live_server):
+    room = open_room()
+    endpoint = live_server.url + "/socket.io/?EIO=4&transport=polling"
+    with requests.Session() as http:  # no participant cookie
+        opened = http.get(endpoint, timeout=10)
+        endpoint += "&sid=" + json.loads(opened.text[1:])["sid"]
+        assert http.post(endpoint, data="40" + json.dumps({"room": room.id}), timeout=10).text.lower() == "ok"
+        assert http.get(endpoint, timeout=10).text.startswith('44{"message":"not admitted"')  # the answer...
+        deadline = time.monotonic() + 10
+        while (answer := http.get(endpoint, timeout=10)).status_code == 200 and time.monotonic() < deadline:
+            assert answer.text in ("1", "6"), answer.text  # ...then only Engine.IO's close (or a no-op)
+        assert answer.status_code == 400  # ...and the session is gone
