@@ -174,8 +174,13 @@ class GuardedWebSocketWSGI(gevent_driver.WebSocketWSGI):
     def wait(self):
         data = super().wait()
         engine = self.engine_socket
-        if data is None or engine is None:
+        if engine is None:
             return data
+        if data is None:
+            if self.ws.over_budget and not (engine.closed or engine.closing):
+                # Closed by layer 1 (logged there): the server ended it, not the browser.
+                engine.close(wait=False, abort=True, reason=engine.server.reason.SERVER_DISCONNECT)
+            return None
         why = _engine_packet_refusal(engine, data)
         if why:
             refuse(engine, why, self.ws.environ.get("REMOTE_ADDR"))
