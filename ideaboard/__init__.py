@@ -133,6 +133,9 @@ def create_app(config: dict | None = None) -> Flask:
         ping_interval=app.config["SOCKETIO_PING_INTERVAL"],
         ping_timeout=app.config["SOCKETIO_PING_TIMEOUT"],
     )
+    from . import socket_guard
+
+    socket_guard.install(socketio.server, app.config)  # clients only listen: anything else closes the socket
     # Outermost, around Socket.IO's middleware (which hands a copy of the WSGI environ on): the server's
     # own environ gets the client's address, so gunicorn's access log shows it (not the proxy's), and
     # Socket.IO sees the scheme and host the browser used.

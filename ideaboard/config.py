@@ -59,8 +59,12 @@ class Config:
     LOGIN_RATE_LIMIT = "5 per minute"  # per email address: the 6th attempt in a minute gets 429
     LOGIN_IP_RATE_LIMIT = "30 per minute"
 
-    # Wrong room codes from one address (only failures count).
+    # Wrong room codes from one address (only failures count; a right code or a valid join card is
+    # never refused by this limit: a whole hall may share one address).
     JOIN_FAILURE_LIMIT = "10 per 10 minutes"
+    # Every join attempt with a code from one address, right or wrong: bounds how fast anyone can
+    # guess (a right code's answer differs), far above a hall of people scanning the QR code at once.
+    JOIN_ADDRESS_RATE_LIMIT = "300 per minute"
     # Posts, edits and withdrawals per participant.
     PARTICIPANT_RATE_LIMIT = "30 per minute"
     # Votes (placed or taken back) per participant, and per address (a hall may share one).
@@ -75,6 +79,11 @@ class Config:
     SOCKETIO_PING_TIMEOUT = 10
     # Largest Socket.IO message accepted from a client, in bytes.
     SOCKETIO_MAX_PAYLOAD = 16 * 1024
+    # Clients only listen (ideaboard/socket_guard.py): a socket that sends more WebSocket frames than
+    # SOCKETIO_CLIENT_BURST at once, then SOCKETIO_CLIENT_RATE a second, is closed. A phone sends a
+    # handful when it connects, then one pong every 25 s.
+    SOCKETIO_CLIENT_BURST = 20
+    SOCKETIO_CLIENT_RATE = 1.0
 
     # Compression of responses (Flask-Compress): brotli for browsers that take it, else gzip. Only
     # text (already-compressed PDFs, photos and archives are sent as they are) and only bodies of at

@@ -1,9 +1,12 @@
 """Staff accounts: log in, roles, and the decorator every staff route wears."""
+import re
 from functools import wraps
+from urllib.parse import urlsplit
 
 from flask import Flask, abort, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug.urls import iri_to_uri
 
 from ..extensions import db, login_manager
 from ..responses import is_htmx
@@ -54,11 +57,28 @@ def role_required(*roles: Role):
     return decorator
 
 
+# Control characters (tabs and newlines among them) and backslashes: never in a path to go back to.
+_NOT_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def safe_next_url(target: str | None) -> str | None:
-    """Only a path on this site (no scheme, no host) may be a redirect target after login."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    r"""Where a `next` parameter may send someone: a path on this site, or None (then the caller's
+    default). Every view that follows a `next` asks this (the login, the language switch).
+
+    A browser reading a Location header drops tabs and newlines anywhere and takes a backslash for a
+    slash, so `/\t/evil.com` and `/\evil.com` are `//evil.com` (another site) to it, and a newline
+    in a header is an error: a target with a control character or a backslash is refused, as is
+    anything but a path starting with one slash. What remains is sent as a URI (spaces and
+    non-ASCII characters percent-encoded)."""
+    if not isinstance(target, str) or _NOT_IN_NEXT.search(target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    uri = iri_to_uri(target)
+    parts = urlsplit(uri)
+    if parts.scheme or parts.netloc or not uri.startswith("/") or uri.startswith("//"):
+        return None
+    return uri
 
 
 def redirect_after_login():

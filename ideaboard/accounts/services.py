@@ -120,6 +120,13 @@ def set_password(user: User, *, new_password: str, actor: User | None) -> None:
         user.session_token = new_session_token()
 
 
+def sign_out(user: User) -> None:
+    """Log out, on the server: the account's session token changes, so no copy of a session or
+    remember-me cookie it had (this browser's or another's) signs anyone in again."""
+    with write():
+        user.session_token = new_session_token()
+
+
 def set_active(user: User, active: bool, *, actor: User) -> None:
     """Deactivate (or reactivate) an account. A deactivated account is signed out at once."""
     if not can_manage_accounts(actor):

@@ -12,7 +12,7 @@ from .forms import ChangePasswordForm, EditUserForm, LoginForm, SetPasswordForm,
 from .models import User
 from .services import (
     AccountError, authenticate, change_password, create_user, list_users, normalise_email,
-    set_active, set_password, update_user,
+    set_active, set_password, sign_out, update_user,
 )
 
 bp = Blueprint("accounts", __name__)
@@ -50,7 +50,10 @@ def login():
 
 @bp.route("/salir", methods=["POST"])
 def logout():
-    """End the session (POST only, with CSRF, so no link can log anyone out)."""
+    """End the session (POST only, with CSRF, so no link can log anyone out), on the server too:
+    a copy of its cookies no longer works, and the account's other sessions end with it."""
+    if current_user.is_authenticated:
+        sign_out(current_user._get_current_object())
     logout_user()
     flash(_("Sesión cerrada."), "info")
     return redirect(url_for("home.index"))

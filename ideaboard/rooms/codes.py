@@ -1,8 +1,10 @@
 """Room codes: short, typed by hand on a phone, read aloud in a hall, guessed by no one.
 
 The alphabet leaves out characters people confuse (0/O, 1/I/L). Six characters give
-31**6 ≈ 887 million codes; with a handful of open rooms and 10 failed tries per address
-per 10 minutes, guessing one is hopeless.
+31**6 ≈ 887 million codes. Wrong codes are limited to 10 per address per 10 minutes, but a right
+code always gets in (a hall shares one address), so a guesser refused by that limit still learns
+from each answer; every attempt is also capped at 300 a minute per address: with ten rooms open,
+one address needs some 200 days on average to hit one.
 """
 import re
 import secrets

@@ -205,6 +205,18 @@ def find_card(code_text: str) -> JoinCard:
     return card
 
 
+def code_admits(code_text: str) -> bool:
+    """Whether this code (a room's, or a join card's longer one) would let someone in now."""
+    try:
+        if normalise_code(code_text, length=CARD_CODE_LENGTH):
+            find_card(code_text)
+        else:
+            find_room(code_text)
+    except RoomError:
+        return False
+    return True
+
+
 def join_room(ideathon: Ideathon, *, nickname: str = "", survey: dict | None = None,
               card: JoinCard | None = None) -> Participant:
     """Admit a person to an open room: a participant with an optional nickname.

@@ -21,7 +21,9 @@ from .presence import presence
 from ..database import utcnow
 from ..votes.queries import dots_left, my_votes, ranking, vote_counts
 from .models import JoinCard
-from .services import CARD_CODE_LENGTH, RoomError, close_room, find_card, find_room, join_room, open_room
+from .services import (
+    CARD_CODE_LENGTH, RoomError, close_room, code_admits, find_card, find_room, join_room, open_room,
+)
 
 bp = Blueprint("rooms", __name__)
 
@@ -30,9 +32,34 @@ def _failed_join(response) -> bool:
     return response.status_code in (403, 404, 409, 410, 422)
 
 
-# Wrong codes from one address: at most 10 per 10 minutes (only failures count).
+def _presented_code() -> str | None:
+    """The code this join attempt presents: in the link (QR code, join card) or typed; None for
+    the page with the form, which guesses nothing."""
+    code = (request.view_args or {}).get("code")
+    if code is None and request.method == "POST":
+        code = request.form.get("code", "")
+    return code
+
+
+def _guesses_nothing() -> bool:
+    """No code, or a code that admits: the wrong-code limit does not apply. A hall shares one
+    address (its Wi-Fi, a carrier's NAT): one person guessing must never lock everyone out of the
+    room, so the right code and a valid join card always get in."""
+    code = _presented_code()
+    return code is None or code_admits(code)
+
+
+# Wrong codes from one address: at most 10 per 10 minutes (only failures count; a right code is
+# never refused by this limit)...
 join_limit = limiter.shared_limit(
-    lambda: current_app.config["JOIN_FAILURE_LIMIT"], scope="room-join", deduct_when=_failed_join
+    lambda: current_app.config["JOIN_FAILURE_LIMIT"], scope="room-join", deduct_when=_failed_join,
+    exempt_when=_guesses_nothing,
+)
+# ...and, since a guesser refused by it still learns from a right code's answer, every attempt from
+# one address, right or wrong, is capped, well above what a hall behind one address needs.
+join_address_limit = limiter.shared_limit(
+    lambda: current_app.config["JOIN_ADDRESS_RATE_LIMIT"], scope="room-join-address",
+    exempt_when=lambda: _presented_code() is None,
 )
 
 
@@ -67,6 +94,7 @@ def _enter_with_card(code: str):
 
 @bp.route("/c/<code>")
 @join_limit
+@join_address_limit
 def scan_card(code: str):
     """The link inside a join card's QR code: the card admits exactly one participant."""
     try:
@@ -79,6 +107,7 @@ def scan_card(code: str):
 
 @bp.route("/s/<code>")
 @join_limit
+@join_address_limit
 def scan(code: str):
     """The link inside the QR code."""
     try:
@@ -91,6 +120,7 @@ def scan(code: str):
 
 @bp.route("/unirse", methods=["GET", "POST"])
 @join_limit
+@join_address_limit
 def enter_code():
     """Type the room's code (for those who cannot scan)."""
     form = CodeForm()

@@ -160,3 +160,26 @@ def test_panel_shows_only_what_the_role_may_do(client, auth, make_user):
         for text in hidden:
             assert text not in html, (role, text)
         auth.logout()
+
+
+def test_a_copied_session_or_remember_me_cookie_is_refused_after_logout(app, client, auth, make_user):
+    """Logging out ends the session on the server: a copy of its cookies (a shared computer, a stolen
+    cookie) no longer signs anyone in."""
+    user = make_user(Role.MODERATOR)
+    assert auth.post("/entrar", {"email": user.email, "password": PASSWORD, "remember": "y"}).status_code == 302
+    copies = {name: client.get_cookie(name).value for name in ("ideaboard_session", "remember_token")}
+
+    def thief(*names):
+        other = app.test_client()
+        for name in names:
+            other.set_cookie(name, copies[name])
+        return other
+
+    assert thief("ideaboard_session").get("/panel").status_code == 200  # the copies work while logged in
+    assert thief("remember_token").get("/panel").status_code == 200
+    auth.logout()
+    for names in (("ideaboard_session",), ("remember_token",), ("ideaboard_session", "remember_token")):
+        response = thief(*names).get("/panel")
+        assert response.status_code == 302 and response.headers["Location"].startswith("/entrar"), names
+    auth.login(user)  # logging in again works, with a new token
+    assert client.get("/panel").status_code == 200

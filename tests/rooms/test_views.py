@@ -68,7 +68,47 @@ def test_failed_codes_are_limited_to_ten_per_ten_minutes(client, auth, open_room
     blocked = client.get("/s/ZZZZZZ")
     assert blocked.status_code == 429 and "Demasiados intentos" in blocked.get_data(as_text=True)
     assert blocked.headers["Retry-After"] == "600"  # the limit's window: when trying again can work
-    assert client.get(f"/s/{room.room_code}").status_code == 429  # slowed down, even for a right code
+    assert auth.post("/unirse", {"code": "ZZZ-ZZZ"}).status_code == 429  # typed or scanned alike
+    assert client.get("/c/ZZZZ2345").status_code == 429  # and wrong card codes too
+
+
+def _lock_out(client, room):
+    """Ten wrong codes from this address (every test client shares one): the wrong-code limit is hit."""
+    wrong = "ZZZZZZ" if room.room_code != "ZZZZZZ" else "YYYYYY"
+    for _ in range(10):
+        assert client.get(f"/s/{wrong}").status_code == 404
+    assert client.get(f"/s/{wrong}").status_code == 429
+
+
+def test_wrong_codes_from_the_halls_address_never_lock_out_the_right_code(app, client, open_room):
+    """One person (or a carrier's NAT) guessing codes must not lock the whole hall out of its room."""
+    from ideaboard.rooms.services import create_cards
+
+    room = open_room()
+    card = create_cards(room, 1, actor=room.created_by)[0]
+    _lock_out(client, room)
+    scanned = app.test_client().get(f"/s/{room.room_code}")  # the QR link, on another phone of the hall
+    assert scanned.status_code == 302 and scanned.headers["Location"] == f"/sala/{room.id}/unirse"
+    phone = app.test_client()
+    assert phone.get("/unirse").status_code == 200  # the page to type the code
+    typed = Auth(phone).post("/unirse", {"code": room.room_code.lower()})
+    assert typed.status_code == 302 and typed.headers["Location"] == f"/sala/{room.id}/unirse"
+    with_card = app.test_client().get(f"/c/{card.code}")  # a paper join card
+    assert with_card.status_code == 302 and with_card.headers["Location"] == f"/sala/{room.id}/unirse"
+    assert client.get(f"/s/{room.room_code}").status_code == 302  # even the guesser's own phone
+    # ...while wrong guesses from that address are still refused.
+    assert client.get("/s/ZZZ222").status_code == 429
+
+
+def test_join_attempts_from_one_address_are_capped_right_or_wrong(app, client, open_room):
+    """A right code is never refused by the wrong-code limit, so a guesser learns from each answer: a
+    cap on every attempt from one address (high enough for a hall behind one NAT) bounds how fast."""
+    room = open_room()
+    app.config["JOIN_ADDRESS_RATE_LIMIT"] = "5 per minute"
+    for _ in range(5):
+        assert app.test_client().get(f"/s/{room.room_code}").status_code == 302
+    assert app.test_client().get(f"/s/{room.room_code}").status_code == 429
+    assert app.test_client().get("/unirse").status_code == 200  # the form itself guesses nothing
 
 
 def test_successful_joins_do_not_count_against_the_limit(app, open_room):
