@@ -57,7 +57,7 @@ def find_by_label(text: str) -> Municipality | None:
     match = _LABEL_CODE.search(text)
     if match:
         return get_by_code(match.group(1))
-    if text.isdigit() and len(text) <= 4:
+    if text.isascii() and text.isdigit() and len(text) <= 4:
         return get_by_code(f"{int(text):04d}")
     matches = db.session.scalars(
         sa.select(Municipality).where(sa.func.lower(Municipality.name) == text.lower())

@@ -394,6 +394,10 @@ def _decoded(content: str | bytes) -> str:
                 "El archivo no está en UTF-8 (quizá se guardó como «CSV» simple, en Latin-1). En Excel use «Guardar "
                 "como» → «CSV UTF-8 (delimitado por comas)»; en LibreOffice elija el juego de caracteres "
                 "«Unicode (UTF-8)».")]) from None
+    if "\x00" in content:  # no spreadsheet writes one, except as UTF-16; PostgreSQL cannot store one
+        raise ImportRejected([_l(
+            "El archivo contiene caracteres nulos: no es un CSV de texto (quizá se guardó como «Texto Unicode», "
+            "UTF-16). En Excel use «Guardar como» → «CSV UTF-8 (delimitado por comas)».")])
     return content.removeprefix("\ufeff")
 
 
