@@ -12,13 +12,17 @@ from ..archive.models import Proposal, Response, ResponseStatus
 from ..archive.search import FIRST_YEAR, LAST_YEAR, Filters, search_proposals
 from ..extensions import db
 from ..ideathons.models import Ideathon
+from ..ideathons.themes import ICONS
 from ..inputs import whole_number
+from ..municipalities.services import departments
 from ..municipalities.models import Municipality
 from .openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+MAX_QUERY = 200
+STATUSES = {s.value for s in ResponseStatus}
 CODE = re.compile(r"[0-9]{4}")
 
 
@@ -58,10 +62,18 @@ def openapi():
     return jsonify(document())
 
 
+def _choice(name: str, allowed) -> str | None:
+    """A parameter whose document lists its values: absent, or one of them."""
+    value = request.args.get(name)
+    if value is not None and value not in allowed:
+        abort(400, description=f"unknown '{name}'")
+    return value
+
+
 @bp.route("/municipalities")
 def municipalities():
     page, per_page = _paging()
-    department = request.args.get("department")
+    department = _choice("department", departments())
     rows = [m for m in opendata.municipalities_with_counts() if not department or m["department"] == department]
     return _slice(rows, page, per_page)
 
@@ -97,10 +109,10 @@ def ideathon(ideathon_id: int):
 @bp.route("/proposals")
 def proposals():
     page, per_page = _paging()
-    status = request.args.get("status", "")
-    if status and status not in {s.value for s in ResponseStatus}:
-        abort(400, description="unknown 'status'")
-    filters = Filters(q=request.args.get("q", "")[:200], theme=request.args.get("theme", ""), status=status,
+    q = request.args.get("q", "")
+    if len(q) > MAX_QUERY:
+        abort(400, description=f"'q' must be at most {MAX_QUERY} characters")
+    filters = Filters(q=q, theme=_choice("theme", ICONS) or "", status=_choice("status", STATUSES) or "",
                       municipality=_code() or "", year=_int("year", None, FIRST_YEAR, LAST_YEAR))
     found = search_proposals(filters, page=page, per_page=per_page)
     return _page([opendata.proposal_row(p) for p in found.items], found.total, page, per_page)

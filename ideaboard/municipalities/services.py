@@ -1,6 +1,7 @@
 """Loading and finding municipalities."""
 import csv
 import re
+from functools import cache
 from importlib import resources
 from itertools import groupby
 
@@ -25,6 +26,12 @@ def read_catalogue() -> list[dict]:
             }
             for row in csv.DictReader(f)
         ]
+
+
+@cache
+def departments() -> tuple[str, ...]:
+    """The 22 departments' names, as the catalogue spells them, in alphabetical order."""
+    return tuple(sorted({row["department"] for row in read_catalogue()}))
 
 
 def load_municipalities() -> tuple[int, int]:
