@@ -16,7 +16,7 @@ import re
 from flask import Flask, abort, request
 
 NUL = "\x00"
-_INTEGER = re.compile(r"-?[0-9]{1,20}")
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 def whole_number(value, low: int, high: int) -> int | None:
@@ -26,7 +26,10 @@ def whole_number(value, low: int, high: int) -> int | None:
     if isinstance(value, int):
         number = value
     elif isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-        number = int(value.strip())
+        try:
+            number = int(value.strip())
+        except ValueError:  # more digits than Python reads (sys.get_int_max_str_digits)
+            return None
     else:
         return None
     return number if low <= number <= high else None

@@ -207,3 +207,12 @@ def test_forms_with_a_number_that_is_not_one_are_told_so(client, auth, make_user
         response = auth.post(f"/pilotos/{pilot.id}/linea-base", {"indicator_id": value, "value": "1", "source": "",
                                                                "measured_on": ""})
         assert response.status_code == 422 and "Elija un indicador de la lista." in response.get_data(as_text=True)
+
+
+def test_whole_number_reads_what_a_person_types_within_bounds():
+    from ideaboard.inputs import whole_number
+
+    assert [whole_number(v, 1, 100) for v in ("7", " 7 ", "007", "0" * 60 + "7", 7)] == [7] * 5
+    assert [whole_number(v, 1, 100) for v in ("0", "101", "-7", HUGE, "9" * 5000, "²", "٣", "7.0", "1e2", "",
+                                              None, True, 7.0, "+7")] == [None] * 14
+    assert whole_number("-5", -10, 10) == -5
