@@ -39,7 +39,7 @@ def count(model) -> int:
 @pytest.mark.parametrize("url", [
     "/propuestas?tema=%00", "/propuestas?q=agua%00", "/propuestas?municipio=0301%00", "/propuestas?estado=%00",
     "/propuestas?anio=2026%00", "/propuestas?pagina=%00", "/propuestas?%00=1", "/municipios/%00", "/municipios/03%0001",
-    "/entrar?next=/panel%00", "/datos/proposals%00.csv",
+    "/entrar?next=/panel%00", "/datos/proposals%00.csv", "/programas/1/calendario?mes=%00",
 ])
 def test_a_nul_in_a_public_page_address_is_a_bad_request(client, url):
     response = client.get(url)
