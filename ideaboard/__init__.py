@@ -57,8 +57,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from . import errors, i18n, security
+    from . import errors, i18n, inputs, security
 
+    inputs.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -117,18 +117,21 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error):
+        # What the error's own headers say (a 405's `Allow`, a 503's `Retry-After`) stays in the answer.
+        own = {name: value for name, value in error.get_headers() if name.lower() != "content-type"}
         limit = getattr(getattr(error, "limit", None), "limit", None)  # Flask-Limiter's RateLimitExceeded
         retry_after = getattr(error, "retry_after", None) or (limit.get_expiry() if limit is not None else None)
-        retry = {"Retry-After": str(retry_after)} if retry_after else {}
+        if retry_after:
+            own["Retry-After"] = str(retry_after)
         if request.path.startswith("/api/"):  # the JSON API answers in JSON, in English like its document
             description = error.description if error.description != type(error).description else error.name
-            return {"error": description, "status": error.code}, error.code, retry
+            return {"error": description, "status": error.code}, error.code, own
         if error.code not in MESSAGES:
             return error
         # Our own aborts carry a message for the visitor; Werkzeug's default texts are not shown.
         custom = error.description if error.description != type(error).description else None
         html, code, *headers = render_error(error.code, custom, getattr(error, "title", None))
-        return html, code, {**(headers[0] if headers else {}), **retry}
+        return html, code, {**own, **(headers[0] if headers else {})}
 
     @app.errorhandler(Refusal)
     def service_refusal(refusal):

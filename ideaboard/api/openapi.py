@@ -2,6 +2,9 @@
 document and the rows cannot drift apart (tests run schemathesis against it)."""
 from ..archive.models import ResponseStatus
 from ..archive.opendata import TABLES
+from ..archive.search import FIRST_YEAR, LAST_YEAR
+from ..ideathons.themes import ICONS
+from ..municipalities.services import departments
 
 TYPES = {"integer": {"type": "integer"}, "string": {"type": "string"},
          "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"}}
@@ -34,7 +37,11 @@ def _get(summary: str, parameters: list, responses: dict, not_found: bool = Fals
 PAGE = [{"$ref": "#/components/parameters/page"}, {"$ref": "#/components/parameters/per_page"}]
 CODE = {"name": "municipality", "in": "query", "required": False, "description": "Código INE (4 dígitos)",
         "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}
-YEAR = {"name": "year", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}
+YEAR = {"name": "year", "in": "query", "required": False,
+        "schema": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}}
+# Every value the API refuses is refused here first: a parameter out of its schema answers 400 (a NUL
+# character anywhere in a request too: ideaboard/inputs.py), an unknown id or code 404.
+NO_NUL = "^[^\\u0000]*$"
 
 
 def document() -> dict:
@@ -56,10 +63,12 @@ def document() -> dict:
                  "license": {"name": "CC-BY-4.0", "url": "https://creativecommons.org/licenses/by/4.0/"}},
         "paths": {
             "/api/v1/municipalities": _get("Municipios, con sus ideatones y propuestas", [
-                *PAGE, {"name": "department", "in": "query", "required": False, "schema": {"type": "string"}}],
+                *PAGE, {"name": "department", "in": "query", "required": False, "description": "Departamento",
+                        "schema": {"type": "string", "enum": list(departments())}}],
                 _ok("#/components/schemas/MunicipalityPage", "Una página de municipios")),
             "/api/v1/municipalities/{code}": _get("Un municipio", [
-                {"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}],
+                {"name": "code", "in": "path", "required": True, "description": "Código INE (4 dígitos)",
+                 "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}],
                 _ok("#/components/schemas/Municipality", "El municipio"), not_found=True),
             "/api/v1/ideathons": _get("Ideatones archivadas", [*PAGE, CODE, YEAR],
                                       _ok("#/components/schemas/IdeathonPage", "Una página de ideatones")),
@@ -69,9 +78,9 @@ def document() -> dict:
             "/api/v1/proposals": _get("Propuestas archivadas: búsqueda y filtros", [
                 *PAGE, CODE, YEAR,
                 {"name": "q", "in": "query", "required": False, "description": "Palabras (sin importar tildes)",
-                 "schema": {"type": "string", "maxLength": 200}},
+                 "schema": {"type": "string", "maxLength": 200, "pattern": NO_NUL}},
                 {"name": "theme", "in": "query", "required": False, "description": "Servicio municipal (ícono del tema)",
-                 "schema": {"type": "string"}},
+                 "schema": {"type": "string", "enum": list(ICONS)}},
                 {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": statuses}}],
                 _ok("#/components/schemas/ProposalPage", "Una página de propuestas")),
             "/api/v1/proposals/{id}": _get("Una propuesta y sus respuestas", [

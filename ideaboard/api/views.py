@@ -2,29 +2,39 @@
 statistics, paginated, with its OpenAPI document at /api/v1/openapi.json. Totals only: never
 participants' names or who voted for what. Rows are the open-data tables' (archive/opendata.py).
 """
+import re
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, jsonify, request
 
 from ..archive import opendata
 from ..archive.models import Proposal, Response, ResponseStatus
-from ..archive.search import Filters, search_proposals
+from ..archive.search import FIRST_YEAR, LAST_YEAR, Filters, search_proposals
 from ..extensions import db
 from ..ideathons.models import Ideathon
+from ..ideathons.themes import ICONS
+from ..inputs import whole_number
+from ..municipalities.services import departments
 from ..municipalities.models import Municipality
 from .openapi import document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 MAX_PER_PAGE = 100
 MAX_PAGE = 100_000
+MAX_QUERY = 200
+STATUSES = {s.value for s in ResponseStatus}
+CODE = re.compile(r"[0-9]{4}")
 
 
-def _int(name: str, default: int | None, low: int = 1, high: int | None = None) -> int | None:
+def _int(name: str, default: int | None, low: int, high: int) -> int | None:
+    """An integer query parameter as the document declares it: absent, or digits from `low` to `high`."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < low or (high is not None and int(raw) > high):
-        abort(400, description=f"'{name}' must be an integer from {low}{f' to {high}' if high else ''}")
-    return int(raw)
+    number = whole_number(raw, low, high) if raw.isascii() and raw.isdigit() else None
+    if number is None:
+        abort(400, description=f"'{name}' must be an integer from {low} to {high}")
+    return number
 
 
 def _paging() -> tuple[int, int]:
@@ -42,9 +52,9 @@ def _slice(rows: list, page: int, per_page: int):
 
 def _code(name: str = "municipality") -> str | None:
     code = request.args.get(name)
-    if code and not (len(code) == 4 and code.isdigit()):
+    if code is not None and not CODE.fullmatch(code):
         abort(400, description=f"'{name}' must be a 4-digit INE code")
-    return code or None
+    return code
 
 
 @bp.route("/openapi.json")
@@ -52,10 +62,18 @@ def openapi():
     return jsonify(document())
 
 
+def _choice(name: str, allowed) -> str | None:
+    """A parameter whose document lists its values: absent, or one of them."""
+    value = request.args.get(name)
+    if value is not None and value not in allowed:
+        abort(400, description=f"unknown '{name}'")
+    return value
+
+
 @bp.route("/municipalities")
 def municipalities():
     page, per_page = _paging()
-    department = request.args.get("department")
+    department = _choice("department", departments())
     rows = [m for m in opendata.municipalities_with_counts() if not department or m["department"] == department]
     return _slice(rows, page, per_page)
 
@@ -71,7 +89,7 @@ def municipality(code: str):
 @bp.route("/ideathons")
 def ideathons():
     page, per_page = _paging()
-    code, year = _code(), _int("year", None, 2000, 2100)
+    code, year = _code(), _int("year", None, FIRST_YEAR, LAST_YEAR)
     query = sa.select(Ideathon).where(Ideathon.archived_at.is_not(None)).order_by(Ideathon.starts_at.desc(), Ideathon.id)
     if code:
         query = query.join(Municipality).where(Municipality.code == code)
@@ -91,11 +109,11 @@ def ideathon(ideathon_id: int):
 @bp.route("/proposals")
 def proposals():
     page, per_page = _paging()
-    status = request.args.get("status", "")
-    if status and status not in {s.value for s in ResponseStatus}:
-        abort(400, description="unknown 'status'")
-    filters = Filters(q=request.args.get("q", "")[:200], theme=request.args.get("theme", ""), status=status,
-                      municipality=_code() or "", year=_int("year", None, 2000, 2100))
+    q = request.args.get("q", "")
+    if len(q) > MAX_QUERY:
+        abort(400, description=f"'q' must be at most {MAX_QUERY} characters")
+    filters = Filters(q=q, theme=_choice("theme", ICONS) or "", status=_choice("status", STATUSES) or "",
+                      municipality=_code() or "", year=_int("year", None, FIRST_YEAR, LAST_YEAR))
     found = search_proposals(filters, page=page, per_page=per_page)
     return _page([opendata.proposal_row(p) for p in found.items], found.total, page, per_page)
 

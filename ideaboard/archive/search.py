@@ -20,6 +20,7 @@ from .models import Proposal
 PER_PAGE = 20
 MAX_PAGE = 100_000  # beyond it the offset overflows the database's integers: nothing is there anyway
 MAX_WORDS = 8
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # the years a filter may name (the API's document says so too)
 
 
 @dataclass
@@ -81,7 +82,7 @@ def search_proposals(filters: Filters, page: int = 1, per_page: int = PER_PAGE):
     if filters.municipality:
         query = query.where(Proposal.municipality_id.in_(
             sa.select(Municipality.id).where(Municipality.code == filters.municipality)))
-    if filters.year:
+    if filters.year is not None and FIRST_YEAR <= filters.year <= LAST_YEAR:
         query = query.where(Ideathon.starts_at >= datetime(filters.year, 1, 1),
                             Ideathon.starts_at < datetime(filters.year + 1, 1, 1))
     query = query.order_by(Proposal.votes.desc(), Proposal.id.desc())

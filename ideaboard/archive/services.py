@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
-from ..database import utcnow, write
+from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
@@ -79,10 +79,8 @@ def _clean(draft: ProposalDraft, ideathon: Ideathon) -> dict:
         theme = theme_of(ideathon, draft.theme_id)
         if theme is None:
             errors["theme_id"] = _l("Ese tema no existe en esta ideatón.")
-    try:
-        idea_ids = sorted({int(i) for i in draft.idea_ids or []})
-    except (TypeError, ValueError):
-        idea_ids = None
+    idea_ids = {row_id(i) for i in draft.idea_ids or []}
+    idea_ids = None if None in idea_ids else sorted(idea_ids)
     ideas = []
     if idea_ids is None:
         errors["idea_ids"] = _l("Elija las ideas de la lista.")

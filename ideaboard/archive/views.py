@@ -11,6 +11,7 @@ from ..accounts import role_required
 from ..database import utcnow
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
+from ..inputs import number_arg
 from ..moderation.views import moderated
 from ..responses import refused
 from ..municipalities.services import get_by_code
@@ -22,7 +23,7 @@ from . import services
 from .forms import ProposalForm, ResponseForm
 from .models import STATUS_LABELS, Proposal
 from .report import charts_of, report_of
-from .search import Filters, search_proposals
+from .search import FIRST_YEAR, LAST_YEAR, MAX_PAGE, Filters, search_proposals
 
 bp = Blueprint("archive", __name__)
 
@@ -145,8 +146,8 @@ def search():
     municipality = args.get("municipio", "").strip()
     filters = Filters(q=args.get("q", "")[:200], theme=args.get("tema", ""), status=args.get("estado", ""),
                       municipality=municipality if get_by_code(municipality) else "",
-                      year=args.get("anio", type=int))
-    page = search_proposals(filters, page=args.get("pagina", 1, type=int))
+                      year=number_arg("anio", FIRST_YEAR, LAST_YEAR))
+    page = search_proposals(filters, page=number_arg("pagina", 1, MAX_PAGE, default=1))
     return render_template("archive/search.html", filters=filters, page=page, statuses=STATUS_LABELS,
                            themes=services.theme_choices(), years=services.archive_years())
 

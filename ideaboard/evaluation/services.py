@@ -28,11 +28,10 @@ The evaluation (one computation, `evaluation(programme)`, serves the page, the r
   question counting as "Sin respuesta"; the response rate (answers out of participants) is given
   apart. The mean satisfaction is over those who rated it.
 """
-import csv
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -49,6 +48,7 @@ from ..programme.models import Programme
 from ..dates import local_day, today
 from ..programme.services import ProgrammeError, ideathons_of
 from ..rooms.models import Participant
+from ..spreadsheets import spreadsheet_csv
 from .models import Answer, ExitSurvey
 
 MIN_ANSWERS = 3  # below this, an ideathon's survey shows only how many answered
@@ -497,30 +497,23 @@ def csv_columns() -> list[str]:
             _("Presupuesto planificado (Q)"), _("Gasto ejecutado (Q)")]
 
 
-def _cell(value) -> str:
-    return "" if value is None else str(value)
+def _money(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-2)  # 810000 -> 8100.00, a number with its two decimals
 
 
-def _money(cents: int) -> str:
-    return f"{cents / 100:.2f}"
-
-
-def csv_rows(ev: Evaluation) -> list[list[str]]:
-    """One row per ideathon, with the page's figures. Survey figures of an ideathon with too few
-    answers are left empty (its number of answers is given); so are the figures it does not have
-    yet (participants before it is held, ideas and proposals before it is archived)."""
-    return [[f.title, f.municipality_code, f.municipality, f.day.isoformat(), f.state_label, _cell(f.participants),
-             _cell(f.ideas), str(f.survey.answers), _cell(f.mean_satisfaction), _cell(f.again_yes),
-             _cell(f.learned_yes), _cell(f.first_time_yes), _cell(f.proposals), _cell(f.answered),
-             _cell(f.implemented), "" if f.planned_cents is None else _money(f.planned_cents), _money(f.actual_cents)]
+def csv_rows(ev: Evaluation) -> list[list]:
+    """One row per ideathon, with the page's figures: text as text, figures as numbers (None: empty).
+    Survey figures of an ideathon with too few answers are left empty (its number of answers is
+    given); so are the figures it does not have yet (participants before it is held, ideas and
+    proposals before it is archived)."""
+    return [[f.title, f.municipality_code, f.municipality, f.day.isoformat(), f.state_label, f.participants,
+             f.ideas, f.survey.answers, f.mean_satisfaction, f.again_yes, f.learned_yes, f.first_time_yes,
+             f.proposals, f.answered, f.implemented, None if f.planned_cents is None else _money(f.planned_cents),
+             _money(f.actual_cents)]
             for f in ev.ideathons]
 
 
 def evaluation_csv(programme: Programme, ev: Evaluation | None = None) -> str:
-    """The evaluation as CSV text, one row per ideathon (encode it with CSV_ENCODING to serve it)."""
-    ev = ev or evaluation(programme)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(csv_columns())
-    writer.writerows(csv_rows(ev))
-    return out.getvalue()
+    """The evaluation as CSV text for a spreadsheet, one row per ideathon, formula cells neutralised
+    (ideaboard/spreadsheets.py; encode it with CSV_ENCODING to serve it)."""
+    return spreadsheet_csv(csv_columns(), csv_rows(ev or evaluation(programme)))

@@ -3,6 +3,7 @@ Read-only, so that services, views and the broadcaster alike may use them."""
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+from ..database import row_id
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..rooms.models import Participant
@@ -16,9 +17,8 @@ def get_idea(ideathon: Ideathon, idea_id: int) -> Idea | None:
 
 def idea_for_card(idea_id) -> Idea | None:
     """An idea with what its card shows (its author), in one query; None for a bad or unknown id."""
-    try:
-        idea_id = int(idea_id)
-    except (TypeError, ValueError):
+    idea_id = row_id(idea_id)
+    if idea_id is None:
         return None
     return db.session.scalar(sa.select(Idea).options(joinedload(Idea.participant)).where(Idea.id == idea_id))
 

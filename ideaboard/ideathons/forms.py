@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..database import row_id
 from ..municipalities.forms import MunicipalityField
 from .services import IdeathonPlan, ThemeDraft
 from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
@@ -81,7 +82,7 @@ class IdeathonForm(FlaskForm):
                 ThemeDraft(
                     name=entry.form.name.data or "",
                     icon=entry.form.icon.data,
-                    theme_id=int(entry.form.theme_id.data) if (entry.form.theme_id.data or "").isdigit() else None,
+                    theme_id=row_id(entry.form.theme_id.data),
                 )
                 for entry in self.themes
             ],

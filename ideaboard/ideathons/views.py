@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from ..accounts import role_required
 from ..database import utcnow
 from ..evidence.services import evidence_for
+from ..inputs import whole_number
 from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, ROOM_STAFF, can_moderate, can_see_programme
 from ..programme.services import programme_choices
@@ -40,7 +41,8 @@ def _edit_themes(form: IdeathonForm) -> bool:
         return False
     rows = form.theme_rows()
     action, _sep, index = op.partition(":")
-    i = int(index) if index.isdigit() else -1
+    i = whole_number(index, 0, MAX_THEMES)
+    i = -1 if i is None else i
     if action == "add" and len(rows) < MAX_THEMES:
         rows.append({"theme_id": "", "name": "", "icon": "other"})
     elif action == "up" and 0 < i < len(rows):

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from .. import events
 from ..accounts.models import User
-from ..database import utcnow, write
+from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, Theme
@@ -70,10 +70,10 @@ def _text(text: str) -> str:
 
 
 def _ids(values) -> list[int]:
-    try:
-        return sorted({int(value) for value in values})
-    except (TypeError, ValueError):
-        raise ModerationError(_l("Esa idea no existe en esta sala."), 404) from None
+    ids = {row_id(value) for value in values}
+    if None in ids:  # text, or a number no row can have
+        raise ModerationError(_l("Esa idea no existe en esta sala."), 404)
+    return sorted(ids)
 
 
 def _locked(ideathon: Ideathon, idea_ids) -> list[Idea]:

@@ -14,6 +14,7 @@ from ..accounts import role_required
 from ..database import utcnow
 from ..extensions import db
 from ..ideathons.models import Ideathon
+from ..inputs import number_arg
 from ..policies import PLANNERS, can_moderate
 from ..responses import act
 from ..votes.queries import vote_counts
@@ -183,7 +184,7 @@ def unmute(ideathon_id: int, participant_id: int):
 def audit(ideathon_id: int):
     """Every moderator action on this ideathon: who, when, what, before and after."""
     ideathon = moderated(ideathon_id)
-    page = request.args.get("pagina", 1, type=int)
+    page = number_arg("pagina", 1, 100_000, default=1)
     return render_template("moderation/audit.html", ideathon=ideathon, entries=services.audit_log(ideathon, page))
 
 

@@ -1,6 +1,7 @@
 """Loading and finding municipalities."""
 import csv
 import re
+from functools import cache
 from importlib import resources
 from itertools import groupby
 
@@ -25,6 +26,12 @@ def read_catalogue() -> list[dict]:
             }
             for row in csv.DictReader(f)
         ]
+
+
+@cache
+def departments() -> tuple[str, ...]:
+    """The 22 departments' names, as the catalogue spells them, in alphabetical order."""
+    return tuple(sorted({row["department"] for row in read_catalogue()}))
 
 
 def load_municipalities() -> tuple[int, int]:
@@ -57,7 +64,7 @@ def find_by_label(text: str) -> Municipality | None:
     match = _LABEL_CODE.search(text)
     if match:
         return get_by_code(match.group(1))
-    if text.isdigit() and len(text) <= 4:
+    if text.isascii() and text.isdigit() and len(text) <= 4:
         return get_by_code(f"{int(text):04d}")
     matches = db.session.scalars(
         sa.select(Municipality).where(sa.func.lower(Municipality.name) == text.lower())

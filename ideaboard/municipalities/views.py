@@ -20,7 +20,7 @@ def index():
 @bp.route("/<code>")
 def detail(code: str):
     """A municipality's public page: its ideathons, or an empty state saying there are none yet."""
-    if not (len(code) == 4 and code.isdigit()):
+    if not (len(code) == 4 and code.isascii() and code.isdigit()):
         abort(404)
     municipality = get_by_code(code)
     if municipality is None:

@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import db
+from ..spreadsheets import read_cell, spreadsheet_csv
 from ..text import fold
 from ..municipalities.models import Municipality
 from ..programme.models import Programme
@@ -394,6 +395,10 @@ def _decoded(content: str | bytes) -> str:
                 "El archivo no está en UTF-8 (quizá se guardó como «CSV» simple, en Latin-1). En Excel use «Guardar "
                 "como» → «CSV UTF-8 (delimitado por comas)»; en LibreOffice elija el juego de caracteres "
                 "«Unicode (UTF-8)».")]) from None
+    if "\x00" in content:  # no spreadsheet writes one, except as UTF-16; PostgreSQL cannot store one
+        raise ImportRejected([_l(
+            "El archivo contiene caracteres nulos: no es un CSV de texto (quizá se guardó como «Texto Unicode», "
+            "UTF-16). En Excel use «Guardar como» → «CSV UTF-8 (delimitado por comas)».")])
     return content.removeprefix("\ufeff")
 
 
@@ -496,7 +501,7 @@ def import_baseline(programme: Programme, csv_text: str | bytes, *, actor: User)
 
     def cell(row, name):
         index = columns.get(name)
-        return row[index].strip() if index is not None and index < len(row) else ""
+        return read_cell(row[index].strip()) if index is not None and index < len(row) else ""
 
     for line, row, last in rows:
         reasons = []
@@ -589,12 +594,9 @@ def import_baseline(programme: Programme, csv_text: str | bytes, *, actor: User)
 
 def template_csv(programme: Programme) -> str:
     """The import's template: the header, then a row to fill in for each pilot and indicator (labels
-    with the code, so each row names one municipality), with a BOM so that Excel reads the accents."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    with the code, so each row names one municipality), with a BOM so that Excel reads the accents.
+    A spreadsheet's file: formula cells are neutralised (ideaboard/spreadsheets.py), and the import
+    reads them back as they were."""
     table = baseline_table(programme)
-    for row in table.rows:
-        for indicator in table.indicators:
-            writer.writerow([row.pilot.municipality.label, indicator.name, "", "", ""])
-    return "\ufeff" + out.getvalue()
+    return spreadsheet_csv(COLUMNS, ([row.pilot.municipality.label, indicator.name, "", "", ""]
+                                     for row in table.rows for indicator in table.indicators), bom=True)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..accounts import role_required
+from ..database import row_id
 from ..extensions import db
 from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, PLANNERS_AND_OFFICIALS, can_plan, sees_municipality
@@ -180,7 +181,8 @@ def set_value(pilot_id: int):
     form = ValueForm().for_indicators(services.indicators_of(pilot.programme))
     form.submitted()
     chosen = form.indicator_id.data or ""
-    indicator = db.session.get(Indicator, int(chosen)) if chosen.isdigit() and len(chosen) < 10 else None
+    indicator_id = row_id(chosen)
+    indicator = db.session.get(Indicator, indicator_id) if indicator_id else None
     try:
         if indicator is None or indicator.programme_id != pilot.programme_id:
             raise ProgrammeError(_("Revise los campos marcados."),

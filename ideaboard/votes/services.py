@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import events
 from ..accounts.models import User
-from ..database import GroupCommit, end_read, utcnow, write
+from ..database import GroupCommit, end_read, row_id, utcnow, write
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
@@ -67,10 +67,9 @@ def cast_vote(ideathon: Ideathon, participant: Participant, *, idea_id, client_i
         raise VoteError(_l("Usted no participa en esta sala."), 403)
     if not _CLIENT_ID.match(client_id or ""):
         raise VoteError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
-    try:
-        idea_id = int(idea_id)
-    except (TypeError, ValueError):
-        raise VoteError(_l("Esa idea no se puede votar."), 422) from None
+    idea_id = row_id(idea_id)
+    if idea_id is None:  # no idea has that id (text, or a number no row can have)
+        raise VoteError(_l("Esa idea no se puede votar."), 422)
     end_read()  # wait for the ballot box without holding a pooled connection
     ballot = _ballot_box.submit(Ballot(ideathon.id, participant.id, idea_id, client_id))
     if ballot.error is not None:
@@ -205,11 +204,8 @@ def withdraw_vote(ideathon: Ideathon, participant: Participant, *, idea_id, dots
     with write():
         _require_voting(ideathon)
         _lock(participant)
-        try:
-            idea_id = int(idea_id)
-        except (TypeError, ValueError):
-            raise VoteError(_l("Esa idea no se puede votar."), 422) from None
-        held = db.session.scalars(
+        idea_id = row_id(idea_id)
+        held = [] if idea_id is None else db.session.scalars(
             sa.select(Vote).where(Vote.participant_id == participant.id, Vote.idea_id == idea_id)
             .order_by(Vote.idea_slot.desc())
         ).all()
@@ -242,7 +238,8 @@ def record_paper_tally(ideathon: Ideathon, *, idea_id, votes, actor: User) -> Pa
         db.session.refresh(ideathon)
         if not ideathon.voting:
             raise VoteError(_l("Los conteos en papel se registran durante la votación."))
-        idea = db.session.get(Idea, int(idea_id)) if str(idea_id).isdigit() else None
+        idea_id = row_id(idea_id)
+        idea = db.session.get(Idea, idea_id) if idea_id else None
         if idea is None or idea.ideathon_id != ideathon.id or idea.status != IdeaStatus.VISIBLE:
             raise VoteError(_l("Esa idea no se puede votar."), 422)
         tally = PaperTally(idea_id=idea.id, votes=votes, entered_by_id=actor.id)

@@ -1,6 +1,7 @@
 """Placing and taking back dots, with htmx (the card and my dots left come back) or whole pages."""
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
+from ..database import row_id
 from ..extensions import db, limiter
 from ..ideathons.models import Ideathon
 from ..rooms.admission import participant_rate_key, room_and_participant
@@ -48,7 +49,7 @@ def _answer(ideathon: Ideathon, participant, idea_id, error: VoteError | None = 
 def cast(ideathon_id: int):
     """Place a dot. A refusal (no dots left, the limit per idea, voting closed) says why."""
     ideathon, participant = room_and_participant(ideathon_id)
-    idea_id = request.form.get("idea_id")
+    idea_id = row_id(request.form.get("idea_id"))  # None when no idea can have it
     idea = idea_for_card(idea_id) if is_htmx() else None  # read before waiting to vote
     try:
         ballot = cast_vote(ideathon, participant, idea_id=idea_id, client_id=request.form.get("client_id", ""))
@@ -69,7 +70,7 @@ def _refused(ideathon, participant, idea_id, error: VoteError):
 def withdraw(ideathon_id: int):
     """Take back one of my dots from an idea."""
     ideathon, participant = room_and_participant(ideathon_id)
-    idea_id = request.form.get("idea_id")
+    idea_id = row_id(request.form.get("idea_id"))  # None when no idea can have it
     try:
         withdraw_vote(ideathon, participant, idea_id=idea_id, dots=request.form.get("dots"))
     except VoteError as error:
