@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_live_server_uses_the_configured_database_and_redis(live_server):
-    with urllib.request.urlopen(live_server.url + "/healthz", timeout=5) as response:
+    with urllib.request.urlopen(live_server.url + "/readyz", timeout=5) as response:
         body = json.load(response)
     assert body["status"] == "ok"
     assert body["checks"]["database"] == "ok"
