@@ -39,6 +39,9 @@ CODE = {"name": "municipality", "in": "query", "required": False, "description":
         "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}
 YEAR = {"name": "year", "in": "query", "required": False,
         "schema": {"type": "integer", "minimum": FIRST_YEAR, "maximum": LAST_YEAR}}
+PUBLIC_ID = {"name": "public_id", "in": "query", "required": False,
+             "description": "Identificador público de la ideatón (UUID, en minúsculas)",
+             "schema": {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}}
 # Every value the API refuses is refused here first: a parameter out of its schema answers 400 (a NUL
 # character anywhere in a request too: ideaboard/inputs.py), an unknown id or code 404.
 NO_NUL = "^[^\\u0000]*$"
@@ -70,7 +73,7 @@ def document() -> dict:
                 {"name": "code", "in": "path", "required": True, "description": "Código INE (4 dígitos)",
                  "schema": {"type": "string", "pattern": "^[0-9]{4}$"}}],
                 _ok("#/components/schemas/Municipality", "El municipio"), not_found=True),
-            "/api/v1/ideathons": _get("Ideatones archivadas", [*PAGE, CODE, YEAR],
+            "/api/v1/ideathons": _get("Ideatones archivadas", [*PAGE, CODE, YEAR, PUBLIC_ID],
                                       _ok("#/components/schemas/IdeathonPage", "Una página de ideatones")),
             "/api/v1/ideathons/{id}": _get("Una ideatón archivada", [
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],

@@ -24,6 +24,7 @@ MAX_PAGE = 100_000
 MAX_QUERY = 200
 STATUSES = {s.value for s in ResponseStatus}
 CODE = re.compile(r"[0-9]{4}")
+PUBLIC_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def _int(name: str, default: int | None, low: int, high: int) -> int | None:
@@ -90,7 +91,12 @@ def municipality(code: str):
 def ideathons():
     page, per_page = _paging()
     code, year = _code(), _int("year", None, FIRST_YEAR, LAST_YEAR)
+    public_id = request.args.get("public_id")
+    if public_id is not None and not PUBLIC_ID.fullmatch(public_id):
+        abort(400, description="'public_id' must be a lower-case UUID")
     query = sa.select(Ideathon).where(Ideathon.archived_at.is_not(None)).order_by(Ideathon.starts_at.desc(), Ideathon.id)
+    if public_id:
+        query = query.where(Ideathon.public_id == public_id)
     if code:
         query = query.join(Municipality).where(Municipality.code == code)
     archived = [i for i in db.session.scalars(query) if year is None or i.starts_at.year == year]

@@ -34,6 +34,7 @@ class Field:
 TABLES = {
     "ideathons": [
         Field("id", "integer", "Identificador de la ideatón"),
+        Field("public_id", "string", "Identificador público estable (UUID): el mismo en el servidor central y en la computadora de la sala"),
         Field("municipality_code", "string", "Código INE del municipio (4 dígitos)"),
         Field("municipality", "string", "Nombre del municipio"),
         Field("department", "string", "Departamento"),
@@ -102,7 +103,7 @@ def ideathon_rows(ideathons) -> list[dict]:
         .where(PaperTally.id.in_(latest), Idea.status.in_((IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)))
         .group_by(Idea.ideathon_id)).all())
     return [{
-        "id": i.id, "municipality_code": i.municipality.code, "municipality": i.municipality.name,
+        "id": i.id, "public_id": i.public_id, "municipality_code": i.municipality.code, "municipality": i.municipality.name,
         "department": i.municipality.department, "title": i.title, "date": to_user_timezone(i.starts_at).date().isoformat(),
         "participants": people.get(i.id, 0), "ideas": ideas.get(i.id, 0), "dots": dots.get(i.id, 0),
         "paper_dots": int(paper.get(i.id, 0) or 0), "proposals": proposals.get(i.id, 0),

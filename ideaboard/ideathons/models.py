@@ -1,4 +1,5 @@
 import enum
+import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -60,6 +61,11 @@ class IdeathonStatus(enum.StrEnum):
         return str({self.SCHEDULED: _l("Programada"), self.CANCELLED: _l("Cancelada")}[self])
 
 
+def new_public_id() -> str:
+    """A new ideathon's public identifier: a random UUID, as text."""
+    return str(uuid.uuid4())
+
+
 ideathon_moderators = sa.Table(
     "ideathon_moderators",
     db.metadata,
@@ -74,6 +80,9 @@ class Ideathon(db.Model):
     __tablename__ = "ideathons"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The stable public identifier (a UUID): the same on the central server and on a hall's laptop,
+    # where the internal id may differ (docs/hall-kit.md). Given once, never changed.
+    public_id: Mapped[str] = mapped_column(sa.String(36), unique=True, default=new_public_id)
     municipality_id: Mapped[int] = mapped_column(sa.ForeignKey("municipalities.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(160))
     starts_at: Mapped[datetime] = mapped_column(sa.DateTime, index=True)  # naive UTC
