@@ -113,6 +113,10 @@ class Ideathon(db.Model):
     # Archived: the closed board and its proposals are public record and no longer change.
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
     archived_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # Run on a hall's laptop and published here from its results bundle (ideaboard/hall/publish.py):
+    # when, and the bundle's digest (the same bundle again changes nothing).
+    published_offline_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    offline_bundle_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     # The programme it belongs to, if any (its date then falls within the programme's period).
     programme_id: Mapped[int | None] = mapped_column(sa.ForeignKey("programmes.id", ondelete="SET NULL"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
