@@ -139,6 +139,10 @@ ACCESS = {
     # Published evidence is public (the walk's is a video link on the activity: no file, so 404 for its file);
     # an ideathon's evidence is also its moderators' to manage (the walk's moderator is not assigned).
     "evidence.for_ideathon": PUBLIC,
+    # The results bundle: its moderators export an archived ideathon (not archived in the walk: back to its
+    # page); coordinators and admins publish one on the central server.
+    "hall_publish.export": PLANNERS,
+    "hall_publish.publish": PLANNERS,
     "evidence.add_to_ideathon": PLANNERS,
     "evidence.for_activity": PUBLIC,
     "evidence.add_to_activity": PLANNERS,
