@@ -62,11 +62,11 @@ def software_version() -> str:
 
 
 def when(value: datetime | date | None) -> str | None:
-    """A naive UTC datetime as ISO 8601 with a Z; a date as YYYY-MM-DD."""
+    """A naive UTC datetime as ISO 8601 with a Z (microseconds kept when there are any); a date as YYYY-MM-DD."""
     if value is None:
         return None
     if isinstance(value, datetime):
-        return value.replace(microsecond=0).isoformat() + "Z"
+        return value.isoformat() + "Z"
     return value.isoformat()
 
 

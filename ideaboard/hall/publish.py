@@ -482,7 +482,7 @@ def publish_bundle(data: bytes, *, actor: User) -> Published:
                 if done is not None:  # the same bundle, published meanwhile: undo, files included
                     raise _AlreadyPublished(done)
                 _store(ideathon, parsed, uploads, digest, actor)
-            files.pop_all()  # committed: the files stay
+            # Committed: leaving the files' contexts without an error keeps them (an error removes them).
     except _AlreadyPublished as already:
         return already.published
     return Published(ideathon, False, ideathon.published_offline_at)
