@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .evidence.views import bp as evidence_bp
     from .facilitation.views import bp as facilitation_bp
     from .hall.publish_views import bp as hall_publish_bp
+    from .hall.views import bp as hall_bp
     from .home.views import bp as home_bp
     from .ideas.views import bp as ideas_bp
     from .ideathons.views import bp as ideathons_bp
@@ -95,7 +96,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     for blueprint in (home_bp, accounts_bp, municipalities_bp, ideathons_bp, rooms_bp, ideas_bp, votes_bp,
                       facilitation_bp, moderation_bp, archive_bp, downloads_bp, api_bp, programme_bp, pilots_bp,
-                      budget_bp, evidence_bp, evaluation_bp, calendar_bp, hall_publish_bp):
+                      budget_bp, evidence_bp, evaluation_bp, calendar_bp, hall_bp, hall_publish_bp):
         app.register_blueprint(blueprint)
 
     from .ideas.forms import new_client_id
@@ -114,6 +115,9 @@ def create_app(config: dict | None = None) -> Flask:
     from .cli import register_commands
 
     register_commands(app)
+    from .hall.cli import hall_cli
+
+    app.cli.add_command(hall_cli)
 
     from . import websocket_close
 

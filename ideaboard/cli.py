@@ -12,15 +12,12 @@ from .accounts.models import Role, User
 from .accounts.services import AccountError, create_user, find_user_by_email, generate_password, set_password
 from .backups import BackupError, make_backup, restore_backup
 from .extensions import db
-from .hall.bundle_commands import add_bundle_commands
 from .municipalities.services import get_by_code, load_municipalities
 from .programme.demo import load_pilot_programme
 
 users_cli = click.Group("users", help="Staff accounts.")
 municipalities_cli = click.Group("municipalities", help="Guatemala's 340 municipalities.")
 demo_cli = click.Group("demo", help="Demonstration data for a local install.")
-hall_cli = click.Group("hall", help="An ideathon without internet: the hall kit and the results bundle.")
-add_bundle_commands(hall_cli)
 
 
 @users_cli.command("create")
@@ -161,7 +158,7 @@ def restore_command(source, force):
 
 
 def register_commands(app: Flask) -> None:
-    for group in (users_cli, municipalities_cli, demo_cli, hall_cli):
+    for group in (users_cli, municipalities_cli, demo_cli):
         app.cli.add_command(group)
     for command in (prepare_command, backup_command, restore_command):
         app.cli.add_command(command)

@@ -109,6 +109,9 @@ class Config:
     METRICS_TOKEN = None
     # Origins allowed to open Socket.IO connections; None means the app's own origin only.
     SOCKETIO_CORS_ALLOWED_ORIGINS = None
+    # The hall's Wi-Fi, printed with its QR code on the setup sheet (`make hall WIFI_NAME=… WIFI_PASSWORD=…`).
+    HALL_WIFI_NAME = None
+    HALL_WIFI_PASSWORD = None
 
 
 class DevelopmentConfig(Config):
@@ -117,6 +120,13 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     TEMPLATES_AUTO_RELOAD = True
+
+
+class HallConfig(DevelopmentConfig):
+    """`make hall`: a laptop serving one ideathon on a hall's network without internet (README,
+    "Running an ideathon without internet"): SQLite in the instance folder, plain HTTP, no demo data."""
+
+    TEMPLATES_AUTO_RELOAD = False
 
 
 class TestingConfig(DevelopmentConfig):
@@ -128,5 +138,6 @@ class TestingConfig(DevelopmentConfig):
 CONFIGS = {
     "production": Config,
     "development": DevelopmentConfig,
+    "hall": HallConfig,
     "testing": TestingConfig,
 }

@@ -12,6 +12,7 @@ as `role_required(*PLANNERS)`.
 - A municipal official reads their own municipality's records and answers its proposals.
 - A participant answers the exit survey of their own room once, after it closed.
 - Admins manage the staff accounts.
+- Planners take an ideathon to a hall without internet (its kit); on the laptop, admins import one.
 - A draft programme is the planners'; once published it is public. Evidence is seen by whoever
   manages it, and by everyone once it is published (an activity's, once its programme is too).
 
@@ -80,6 +81,18 @@ def can_answer_survey(participant: Participant | None, ideathon: Ideathon) -> bo
             and not participant.exit_survey_done)
 
 
+# --- An ideathon without internet (ideaboard/hall) -----------------------------------------------
+
+def can_take_to_hall(user: User) -> bool:
+    """Planners download an ideathon's hall kit on the central server (never a moderator alone)."""
+    return can_plan(user)
+
+
+def can_import_kit(user: User) -> bool:
+    """On the laptop, a kit makes staff accounts: admins import it (or the command line)."""
+    return can_manage_accounts(user)
+
+
 # --- A municipality's records and answers --------------------------------------------------------
 
 def sees_municipality(user: User, municipality_id: int) -> bool:
@@ -136,7 +149,8 @@ def can_see_evidence(user: User, evidence: Evidence) -> bool:
 
 # --- For templates --------------------------------------------------------------------------------
 
-TEMPLATE_RULES = (can_plan, can_moderate, can_manage_accounts, is_moderator, is_official, can_see_programme)
+TEMPLATE_RULES = (can_plan, can_moderate, can_manage_accounts, is_moderator, is_official, can_see_programme,
+                  can_take_to_hall, can_import_kit)
 
 
 def init_app(app: Flask) -> None:

@@ -1,18 +1,16 @@
 """A room run on a hall's laptop, through the services, for the results bundle's tests.
 
-`laptop_app(tmp_path)` is a second app on its own SQLite file, migrated like a fresh laptop;
-`run_room(ideathon)` runs a whole workshop in it (phones and paper, moderation, proposals,
+`take_to_laptop()` carries a central ideathon to the laptop's app (tests/hall/conftest.py) with the
+real hall kit; `run_room(ideathon)` runs a whole workshop in it (phones and paper, moderation, proposals,
 surveys, an evidence photo) and archives it. Both apps share Flask-SQLAlchemy's `db`: push the
 app's context whose database you mean.
 """
 import io
-import shutil
 import uuid
 from contextlib import contextmanager
 
 from werkzeug.datastructures import FileStorage
 
-from ideaboard import create_app
 from ideaboard.accounts.models import Role
 from ideaboard.accounts.services import create_user
 from ideaboard.archive.services import ProposalDraft, archive_ideathon, draft_proposal
@@ -23,26 +21,7 @@ from ideaboard.ideas.services import post_idea, post_paper_idea
 from ideaboard.moderation import services as mod
 from ideaboard.rooms.services import change_phase, join_room, open_room, update_settings
 from ideaboard.votes.services import cast_vote, record_paper_tally
-from tests.conftest import app_config, build_schema
 from tests.uploads.samples import phone_photo
-
-_TEMPLATE = {}
-
-
-def laptop_app(tmp_path, tmp_path_factory):
-    """A laptop's app: SQLite in tmp_path, migrated (a copy of one migrated database per run)."""
-    if "db" not in _TEMPLATE:
-        template = tmp_path_factory.mktemp("laptop-template") / "laptop.db"
-        app = create_app(app_config(f"sqlite:///{template}"))
-        with app.app_context():
-            build_schema()
-            db.session.remove()
-            db.engine.dispose()
-        _TEMPLATE["db"] = template
-    path = tmp_path / "laptop.db"
-    shutil.copyfile(_TEMPLATE["db"], path)
-    return create_app(app_config(f"sqlite:///{path}", UPLOAD_FOLDER=str(tmp_path / "laptop-uploads")))
-
 
 @contextmanager
 def inside(app):
@@ -60,8 +39,7 @@ def cid() -> str:
 
 def run_room(ideathon, *, moderator=None, evidence=True) -> dict:
     """Run the whole workshop of `ideathon` (in the current app) and archive it."""
-    moderator = moderator or create_user(email=f"mod-{cid()[:8]}@example.org", name="Moderadora de sala",
-                                         role=Role.COORDINATOR, password="contraseña-de-prueba")
+    moderator = moderator or (ideathon.moderators[0] if ideathon.moderators else ideathon.created_by)
     open_room(ideathon, actor=moderator)
     update_settings(ideathon, actor=moderator, silent_ideas=False, hidden_counts=False, dot_budget=3,
                     max_dots_per_idea=2, self_votes=True, cards_only=False, premoderation=False)
@@ -117,27 +95,29 @@ def run_room(ideathon, *, moderator=None, evidence=True) -> dict:
     return {"moderator": moderator, "ideas": ideas, "people": people}
 
 
-def copy_to_laptop(central_values: dict):
-    """The ideathon as a hall kit sets it up on the laptop (in the current app): same public id,
-    municipality, title, date and themes. `central_values`: plain values read on the central app."""
+
+def take_to_laptop(central_ideathon, laptop):
+    """The hall kit of a central ideathon (made in the current, central app, by a coordinator who
+    moderates it) imported into the laptop's app; returns the laptop's ideathon's id."""
+    from ideaboard.accounts.models import User
+    from ideaboard.hall.kit import build_kit
+    from ideaboard.hall.services import import_kit
+    from ideaboard.ideathons.services import assign_moderators
+
+    coordinator = central_ideathon.created_by
+    moderator = db.session.scalar(db.select(User).where(User.name == "Moderadora de sala"))
+    if moderator is None:
+        moderator = create_user(email=f"moderadora-{cid()[:8]}@example.org", name="Moderadora de sala",
+                                role=Role.MODERATOR, password="contraseña-de-prueba")
+    assign_moderators(central_ideathon, [moderator], actor=coordinator)
+    kit = build_kit(central_ideathon, made_by=coordinator)
+    with inside(laptop):
+        return import_kit(kit).ideathon.id
+
+
+def laptop_ideathon(ideathon_id):
+    """The laptop's ideathon (its context pushed) and the staff the kit made there."""
     from ideaboard.ideathons.models import Ideathon
-    from ideaboard.ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
-    from ideaboard.municipalities.services import get_by_code
 
-    coordinator = create_user(email=f"coord-{cid()[:8]}@example.org", name="Coordinación de la sala",
-                              role=Role.COORDINATOR, password="contraseña-de-prueba")
-    ideathon = create_ideathon(IdeathonPlan(
-        municipality=get_by_code(central_values["municipality_code"]), title=central_values["title"],
-        starts_at_local=central_values["starts_at_local"], venue="Salón municipal", description="",
-        themes=[ThemeDraft(name, icon) for name, icon in central_values["themes"]], programme=None), actor=coordinator)
-    ideathon.public_id = central_values["public_id"]
-    db.session.commit()
-    return db.session.get(Ideathon, ideathon.id)
-
-
-def values_of(ideathon) -> dict:
-    from flask_babel import to_user_timezone
-
-    return {"public_id": ideathon.public_id, "municipality_code": ideathon.municipality.code,
-            "title": ideathon.title, "starts_at_local": to_user_timezone(ideathon.starts_at).replace(tzinfo=None),
-            "themes": [(t.name, t.icon) for t in ideathon.themes]}
+    ideathon = db.session.get(Ideathon, ideathon_id)
+    return ideathon

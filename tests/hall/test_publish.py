@@ -12,13 +12,14 @@ from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.hall.bundle import build_bundle
 from ideaboard.hall.publish import PublishError, publish_bundle
-from tests.hall.rooms import copy_to_laptop, inside, run_room, values_of
+from tests.hall.rooms import inside, laptop_ideathon, run_room, take_to_laptop
 
 
 def laptop_bundle(laptop, central_ideathon, **kwargs) -> bytes:
-    values = values_of(central_ideathon)
+    """Take the ideathon to the laptop with its hall kit, run its room there, archive it: its bundle."""
+    ideathon_id = take_to_laptop(central_ideathon, laptop)
     with inside(laptop):
-        ideathon = copy_to_laptop(values)
+        ideathon = laptop_ideathon(ideathon_id)
         run_room(ideathon, **kwargs)
         return build_bundle(ideathon)
 
@@ -100,15 +101,13 @@ def refused(data: bytes, actor, *, status=None) -> str:
     return str(refusal.value)
 
 
-def test_a_bundle_of_an_ideathon_this_server_does_not_have_is_refused(app, laptop, make_user):
+def test_a_bundle_of_an_ideathon_this_server_does_not_have_is_refused(app, laptop, make_ideathon, make_user):
     from tests.hall.rooms import cid
 
-    values = {"public_id": cid(), "municipality_code": "0108", "title": "Otra", "themes": [("Agua", "water"), ("Calles", "road")],
-              "starts_at_local": __import__("datetime").datetime(2026, 11, 5, 9, 0)}
-    with inside(laptop):
-        ideathon = copy_to_laptop(values)
-        run_room(ideathon, evidence=False)
-        data = build_bundle(ideathon)
+    central = make_ideathon("0108")
+    data = laptop_bundle(laptop, central, evidence=False)
+    central.public_id = cid()  # as on another server: its kit was not made here
+    db.session.commit()
     assert "no existe en este servidor" in refused(data, make_user(Role.COORDINATOR), status=404)
 
 

@@ -8,7 +8,8 @@ from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.ideathons.models import Ideathon
 from tests.conftest import Auth
-from tests.hall.rooms import copy_to_laptop, inside, run_room, values_of
+from tests.conftest import PASSWORD
+from tests.hall.rooms import inside, laptop_ideathon, run_room, take_to_laptop
 from tests.hall.test_publish import laptop_bundle, rezip, rows
 
 
@@ -63,11 +64,14 @@ def test_only_coordinators_and_admins_reach_the_upload_page(app, make_user, clie
 
 
 def test_the_laptop_exports_an_archived_ideathon_from_its_page(app, laptop, make_ideathon):
-    values = values_of(make_ideathon("0108"))
+    from ideaboard.accounts.services import set_password
+
+    ideathon_id = take_to_laptop(make_ideathon("0108"), laptop)
     with inside(laptop):
-        ideathon = copy_to_laptop(values)
+        ideathon = laptop_ideathon(ideathon_id)
         phone = laptop.test_client()
-        moderator = ideathon.created_by
+        moderator = ideathon.moderators[0]  # an account the kit made on the laptop
+        set_password(moderator, new_password=PASSWORD, actor=None)
         Auth(phone).login(moderator)
         answer = phone.get(f"/ideatones/{ideathon.id}/resultados.zip")
         assert answer.status_code == 302  # not archived yet: back to its page, saying why
@@ -85,9 +89,9 @@ def test_the_laptop_exports_an_archived_ideathon_from_its_page(app, laptop, make
 def test_the_commands_export_on_the_laptop_and_publish_on_the_central_server(app, laptop, make_ideathon, make_user,
                                                                              tmp_path):
     central = make_ideathon("0108")
-    values = values_of(central)
+    ideathon_id = take_to_laptop(central, laptop)
     with inside(laptop):
-        ideathon = copy_to_laptop(values)
+        ideathon = laptop_ideathon(ideathon_id)
         result = laptop.test_cli_runner().invoke(args=["hall", "export", str(ideathon.id), "-o", str(tmp_path)])
         assert result.exit_code == 1 and "cerrada y archivada" in result.output
         run_room(ideathon)

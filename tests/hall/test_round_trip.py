@@ -22,7 +22,7 @@ from ideaboard.hall.publish import publish_bundle
 from ideaboard.ideathons.models import Ideathon
 from ideaboard.municipalities.services import get_by_code
 from ideaboard.uploads.services import upload_folder
-from tests.hall.rooms import copy_to_laptop, inside, run_room, values_of
+from tests.hall.rooms import inside, laptop_ideathon, run_room, take_to_laptop
 
 IDS = {"id", "ideathon_id", "proposal_id", "proposal_ids"}
 ADDRESSES = re.compile(r"/(ideatones|propuestas|evidencias|archivos|ideathons|proposals)/\d+")
@@ -90,11 +90,11 @@ def public_record(app, ideathon_id: int) -> dict:
 def test_a_room_run_on_a_laptop_reads_the_same_on_the_central_server(app, laptop, make_ideathon, make_user):
     central = make_ideathon("0108", themes=[("Agua potable", "water"), ("Calles y alumbrado", "road"),
                                             ("Otros", "other")])
-    values, central_id = values_of(central), central.id
+    central_id = central.id
+    laptop_id = take_to_laptop(central, laptop)  # the real hall kit, imported on the laptop
     with inside(laptop):
-        ideathon = copy_to_laptop(values)
+        ideathon = laptop_ideathon(laptop_id)
         room = run_room(ideathon)
-        laptop_id = ideathon.id
         data = build_bundle(ideathon)
         on_laptop = public_record(laptop, laptop_id)
         tokens = [person.token for person in room["people"]]
