@@ -37,7 +37,6 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_datetime
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
@@ -48,7 +47,9 @@ from ..archive.services import _search_text as search_text_of  # the one definit
 from ..database import utcnow, write
 from ..evaluation.models import Answer, ExitSurvey
 from ..evidence.models import Evidence, EvidenceKind
+from ..evidence.services import _is_web_address as is_web_address  # the one rule for an evidence's link
 from ..extensions import db
+from ..i18n import when
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, RoomPhase, Theme
 from ..moderation.models import Merge, ModerationAction
@@ -94,7 +95,8 @@ def bundle_digest(manifest_bytes: bytes) -> str:
 
 
 def published_note_date(ideathon: Ideathon) -> str:
-    return format_datetime(ideathon.published_offline_at, "d 'de' MMMM 'de' y, HH:mm")
+    """When it was published, as every page writes a moment ("5 de diciembre de 2026, 9:00 a. m.")."""
+    return when(ideathon.published_offline_at)
 
 
 # --- Reading and checking ------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def _limit(name: str) -> int:
 def _loads(data: bytes, name: str):
     try:
         return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise BundleDamaged(_l("%(name)s no es JSON válido", name=name))
 
 
@@ -381,7 +383,7 @@ def _parsed(contents: dict) -> dict:
         row = check.obj(row)
         file = check.ref(row, "file", files, optional=True)
         url = check.text(row, "url", 500, optional=True)
-        if (file is None) == (url is None) and file is None:
+        if (file is None and url is None) or (url is not None and not is_web_address(url)):
             check.fail()
         evidence.append({"kind": check.choice(row, "kind", {k.value for k in EvidenceKind}),
                          "title": check.text(row, "title", 200, empty=False), "description": check.text(row, "description", 5000),

@@ -198,3 +198,24 @@ def test_an_ideathon_whose_room_ran_on_this_server_is_refused(bundle, make_user)
     central, data = bundle
     open_room(central, actor=central.created_by)
     assert "se usó en este servidor" in refused(data, make_user(Role.COORDINATOR), status=409)
+
+
+def test_malformed_parts_are_refused_as_damaged(bundle, make_user):
+    central, data = bundle
+    coordinator = make_user(Role.COORDINATOR)
+    for name, body in [
+        ("ideas.json", b"[" * 100_000),  # nested beyond any parser's depth
+        ("ideas.json", b"\xff\xfe not UTF-8"),
+        ("ideas.json", edited(data, "ideas.json", lambda v: v[0].update(status="withdrawn"))),
+        ("ideas.json", edited(data, "ideas.json", lambda v: v[0].update(text="x" * 281))),
+        ("ideas.json", edited(data, "ideas.json", lambda v: v[0].update(theme=99))),
+        ("ideas.json", edited(data, "ideas.json", lambda v: v[0].update(merged_into=v[0]["ref"]))),
+        ("proposals.json", edited(data, "proposals.json", lambda v: v[0].update(ideas=[999]))),
+        ("proposals.json", edited(data, "proposals.json", lambda v: v[0].update(cost_range="gratis"))),
+        ("surveys.json", edited(data, "surveys.json", lambda v: v["exit"][0].update(satisfaction=6))),
+        ("phases.json", edited(data, "phases.json", lambda v: v[0].update(at="ayer"))),
+        # A link must be a web address: no javascript: on a public page.
+        ("evidence.json", edited(data, "evidence.json", lambda v: v[1].update(url="javascript:alert(1)"))),
+        ("ideathon.json", edited(data, "ideathon.json", lambda v: v["room"].update(dot_budget=11))),
+    ]:
+        assert "dañado o incompleto" in refused(rezip(data, {name: body}), coordinator), (name, body[:60])

@@ -30,6 +30,9 @@ def test_a_coordinator_publishes_a_bundle_and_the_archive_says_it_was_run_offlin
     assert "Realizada sin conexión; publicada el" in archived and "Resultados publicados" in archived
     assert "&lt;b&gt;Texto ofensivo&lt;/b&gt;" not in archived  # hidden: only its reason shows
     assert "Lenguaje ofensivo" in archived and "<b>Texto" not in archived
+    proposal = client.get(f"/api/v1/ideathons/{central.id}").get_json()["proposal_ids"]
+    shown = "".join(client.get(f"/propuestas/{pid}").get_data(as_text=True) for pid in proposal)
+    assert "No hay agua &lt;todo&gt; el día" in shown and "<todo>" not in shown  # escaped as everywhere
     for path in (f"/ideatones/{central.id}", f"/ideatones/{central.id}/informe"):
         assert "Realizada sin conexión" in client.get(path).get_data(as_text=True)
     before = rows()
