@@ -138,7 +138,8 @@ def read_bundle(data: bytes) -> tuple[dict, dict, bytes]:
     manifest = _loads(manifest_bytes, "manifest.json")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise PublishError(_l("Ese archivo no es un paquete de resultados de Ideaboard."))
-    if manifest.get("version") != VERSION:
+    version = manifest.get("version")
+    if type(version) is not int or version != VERSION:  # the integer itself: not 1.0, not true
         raise PublishError(_l("Este servidor no lee la versión %(version)s del formato de resultados (lee la "
                               "versión %(known)s): actualice Ideaboard en el servidor o en la computadora de la sala.",
                               version=str(manifest.get("version"))[:20], known=VERSION))

@@ -151,6 +151,9 @@ def test_an_unknown_format_version_is_refused(bundle, make_user):
     central, data = bundle
     newer = rezip(data, {}, manifest={**part(data, "manifest.json"), "version": 2})
     assert "versión 2" in refused(newer, make_user(Role.COORDINATOR))
+    for version in (1.0, True, "1", None):
+        odd = rezip(data, {}, manifest={**part(data, "manifest.json"), "version": version})
+        assert "del formato de resultados" in refused(odd, make_user(Role.COORDINATOR))
 
 
 def test_what_is_not_a_zip_is_refused(app, make_user):
