@@ -186,7 +186,7 @@ def _parse(data: bytes) -> dict:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise KitError(_l("Esto no es un kit de sala de Ideaboard."))
     version = document.get("format_version")
-    if version not in SUPPORTED_VERSIONS or isinstance(version, bool):
+    if type(version) is not int or version not in SUPPORTED_VERSIONS:  # not 1.0, not true
         raise KitError(_l("El kit tiene una versión de formato que esta computadora no conoce (%(version)s): "
                           "actualice Ideaboard en esta computadora o descargue el kit otra vez.",
                           version=str(version)[:20]))
