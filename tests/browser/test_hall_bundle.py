@@ -21,16 +21,21 @@ def test_a_coordinator_uploads_a_bundle_and_sees_the_archived_ideathon_with_its_
                                                                                     make_user, make_ideathon,
                                                                                     new_page):
     coordinator = make_user(Role.COORDINATOR)
-    central = make_ideathon("0108", actor=coordinator, title="Ideatón de Antigua en el salón")
+    central = make_ideathon("0108", actor=coordinator, title="Ideatón de Mixco en el salón")
     data = laptop_bundle(laptop, central)
 
     page = new_page("desktop", viewport={"width": 1366, "height": 768}, is_mobile=False, has_touch=False,
                     device_scale_factor=1)
     log_in(page, coordinator)
     page.goto(f"/ideatones/{central.id}")
+    check_page(page, "hall-ideathon-before")
     page.get_by_role("link", name="¿Se realizó sin conexión? Publicar su paquete de resultados").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Publicar los resultados de una sala sin conexión")
     check_page(page, "hall-publish")
+    on_phone = new_page("phone")
+    log_in(on_phone, coordinator)
+    on_phone.goto("/archivo/publicar")
+    check_page(on_phone, "hall-publish")
 
     page.get_by_label("Paquete de resultados (.zip)").set_input_files(
         files=[bundle_file(rezip(data, {"votes.json": b"[]"}, rehash=False))])
@@ -56,4 +61,7 @@ def test_a_coordinator_uploads_a_bundle_and_sees_the_archived_ideathon_with_its_
     visitor.goto(f"/ideatones/{central.id}/archivo")
     expect(visitor.locator("#offline-note")).to_contain_text("Realizada sin conexión; publicada el")
     expect(visitor.get_by_text("Una idea ocultada. Motivo: Lenguaje ofensivo")).to_be_visible()
-    check_page(visitor, "hall-published-archive-phone")
+    check_page(visitor, "hall-published-archive")
+    visitor.goto(f"/ideatones/{central.id}/informe")
+    expect(visitor.locator("#offline-note")).to_contain_text("Realizada sin conexión; publicada el")
+    check_page(visitor, "hall-published-report")
