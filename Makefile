@@ -11,12 +11,13 @@ MO     := $(PO:.po=.mo)
 FLASK  := $(BIN)/flask --app wsgi
 SUDO   := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: FORCE help install pango run test test-fast lint migration bench browser nginx java vnu translations extract-messages update-messages init-messages clean
+.PHONY: FORCE help install pango run hall test test-fast lint migration bench browser nginx java vnu translations extract-messages update-messages init-messages clean
 
 help:
 	@echo "make run    install what is missing, migrate, load demo data (once), serve on http://$(HOST):$(PORT)"
 	@echo "make test   install what is missing (Chromium included) and run the whole suite"
 	@echo "make bench  run the benchmarks under tests/bench (on demand, not part of make test)"
+	@echo "make hall   serve an imported ideathon on the hall's network, no internet (README)"
 
 # The virtualenv is rebuilt when what it is built from changes: pyproject.toml's dependencies, Python
 # version and build system (DEPS holds them, rewritten only when they differ), not when anything else in
@@ -101,6 +102,17 @@ vnu: java $(VNU)
 # ideaboard/cli.py), in the server's own process: a restart with nothing new starts the app once.
 run: install
 	IDEABOARD_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/python wsgi.py --prepare
+
+# A laptop in a hall without internet (README, "Running an ideathon without internet"): SQLite in the
+# instance folder whatever DATABASE_URL/REDIS_URL say, on every address of the laptop, no demo data.
+# KIT=file imports a hall kit first; WIFI_NAME and WIFI_PASSWORD go on the setup sheet. Like `make run`,
+# a restart with nothing new starts in seconds (no pip, only pending migrations).
+HALL_HOST ?= 0.0.0.0
+hall: export IDEABOARD_HALL_WIFI_NAME = $(WIFI_NAME)
+hall: export IDEABOARD_HALL_WIFI_PASSWORD = $(WIFI_PASSWORD)
+hall: install
+	$(if $(KIT),env -u DATABASE_URL -u REDIS_URL IDEABOARD_ENV=hall $(FLASK) hall import "$(KIT)")
+	env -u DATABASE_URL -u REDIS_URL IDEABOARD_ENV=hall HOST=$(HALL_HOST) PORT=$(PORT) $(BIN)/python wsgi.py --hall
 
 test: install browser nginx vnu lint
 	$(BIN)/pytest $(PYTEST_ARGS)

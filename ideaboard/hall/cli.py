@@ -72,7 +72,8 @@ def banner(host: str, port: int) -> list[str]:
                                                              Ideathon.status != "cancelled")
                                    .order_by(Ideathon.starts_at, Ideathon.id)).all()
     if not ideathons:
-        lines.append("  No ideathon here yet: flask --app wsgi hall import KIT (the kit from the central server).")
+        lines.append("  No ideathon here yet: stop this (Ctrl+C) and import the kit from the central server:")
+        lines.append("    make hall KIT=path/to/kit.json   (or: IDEABOARD_ENV=hall .venv/bin/flask --app wsgi hall import KIT)")
     with current_app.test_request_context(base_url=base):
         for ideathon in ideathons:
             lines.append(f"  Setup sheet to print for «{ideathon.title}»:  "

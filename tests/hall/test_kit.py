@@ -279,3 +279,10 @@ def test_the_command_imports_prints_the_passwords_and_says_when_there_is_nothing
         bad = runner.invoke(args=["hall", "import", str(path)])
         assert bad.exit_code == 1 and "no es un kit" in bad.output
         assert counts()["ideathons"] == 1
+
+
+def test_the_laptops_panel_offers_the_upload_to_an_admin(app, client, make_user):
+    Auth(client).login(make_user(Role.ADMIN))
+    assert "/sala-sin-conexion/importar" not in client.get("/panel").get_data(as_text=True)  # the central server
+    app.config["ENV_NAME"] = "hall"
+    assert "/sala-sin-conexion/importar" in client.get("/panel").get_data(as_text=True)
