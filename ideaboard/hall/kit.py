@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.models import Role, User
 from ..ideathons.models import Ideathon
 from ..ideathons.themes import ICONS, MAX_THEME_NAME, MAX_THEMES
+from ..policies import can_take_to_hall
 from ..refusals import Refusal
 
 FORMAT = "ideaboard-hall-kit"
@@ -56,7 +57,7 @@ def build_kit(ideathon: Ideathon, *, made_by: User | None = None) -> bytes:
     It checks nothing: `services.kit_for()` says who may take which ideathon."""
     programme = ideathon.programme
     staff = [{"name": m.name, "role": Role.MODERATOR.value} for m in ideathon.moderators]
-    if made_by is not None and made_by.has_role(Role.ADMIN, Role.COORDINATOR):
+    if made_by is not None and can_take_to_hall(made_by):
         staff.append({"name": made_by.name, "role": Role.COORDINATOR.value})
     kit = {
         "format": FORMAT,
