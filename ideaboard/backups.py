@@ -172,11 +172,7 @@ def check_backup(source: str | os.PathLike) -> dict:
         if DATABASE not in files:
             raise BackupError(f"{source} is incomplete: its database is missing. Nothing was restored.")
         try:
-            checked = sqlite3.connect(f"file:{source / DATABASE}?mode=ro&immutable=1", uri=True)
-            try:
-                verdict = checked.execute("PRAGMA integrity_check").fetchone()[0]
-            finally:
-                checked.close()
+            verdict = _read_only(source / DATABASE, "PRAGMA integrity_check", immutable=True)
         except sqlite3.Error as error:
             verdict = str(error)
         if verdict != "ok":
@@ -184,15 +180,21 @@ def check_backup(source: str | os.PathLike) -> dict:
     return manifest
 
 
+def _read_only(path: Path, sql: str, *, immutable: bool = False):
+    """The first value `sql` answers on the SQLite file at `path`, opened read-only (and, for a
+    backup nothing else writes, immutable: no lock taken, no -wal or -shm file made)."""
+    connection = sqlite3.connect(f"file:{path}?mode=ro{'&immutable=1' if immutable else ''}", uri=True)
+    try:
+        return connection.execute(sql).fetchone()[0]
+    finally:
+        connection.close()
+
+
 def _has_data(instance: Instance) -> list[str]:
     found = []
     if instance.database is not None and instance.database.exists() and instance.database.stat().st_size:
         try:
-            existing = sqlite3.connect(f"file:{instance.database}?mode=ro", uri=True)
-            try:
-                tables = existing.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
-            finally:
-                existing.close()
+            tables = _read_only(instance.database, "SELECT count(*) FROM sqlite_master WHERE type = 'table'")
         except sqlite3.Error:
             tables = 1  # unreadable: still something a restore would replace
         if tables:

@@ -114,7 +114,9 @@ def _require_drafting(ideathon: Ideathon, actor: User) -> None:
         raise ArchiveError(_l("Las propuestas se escriben cuando termina la votación: cierre la sala primero."))
 
 
-def _search_text(proposal: Proposal, theme: Theme | None) -> str:
+def search_text_of(proposal: Proposal, theme: Theme | None) -> str:
+    """What the archive search indexes for a proposal (folded text): the one definition, used when a
+    proposal is written here and when a results bundle is published (hall/publish.py)."""
     parts = [proposal.title, proposal.problem, proposal.proposal, proposal.place, proposal.beneficiaries,
              proposal.office, theme.name if theme else ""]
     return fold(" ".join(parts))
@@ -134,7 +136,7 @@ def draft_proposal(ideathon: Ideathon, draft: ProposalDraft, *, actor: User) -> 
                             created_by_id=actor.id, **clean["values"])
         proposal.ideas = clean["ideas"]
         proposal.votes = _votes(ideathon, clean["ideas"])
-        proposal.search_text = _search_text(proposal, db.session.get(Theme, proposal.theme_id) if proposal.theme_id else None)
+        proposal.search_text = search_text_of(proposal, db.session.get(Theme, proposal.theme_id) if proposal.theme_id else None)
         db.session.add(proposal)
         db.session.flush()
         record(ideathon, actor, "propose", after={"proposal": proposal.id, "title": proposal.title})
@@ -151,7 +153,7 @@ def update_proposal(proposal: Proposal, draft: ProposalDraft, *, actor: User) ->
             setattr(proposal, name, value)
         proposal.ideas = clean["ideas"]
         proposal.votes = _votes(ideathon, clean["ideas"])
-        proposal.search_text = _search_text(proposal, db.session.get(Theme, proposal.theme_id) if proposal.theme_id else None)
+        proposal.search_text = search_text_of(proposal, db.session.get(Theme, proposal.theme_id) if proposal.theme_id else None)
         record(ideathon, actor, "edit_proposal", before=before, after={"proposal": proposal.id, "title": proposal.title})
     return proposal
 

@@ -43,7 +43,7 @@ from werkzeug.datastructures import FileStorage
 from ..accounts.models import User
 from ..archive.models import Competence, CostRange, Proposal
 from ..archive.services import LIMITS as PROPOSAL_LIMITS
-from ..archive.services import _search_text as search_text_of  # the one definition of what search indexes
+from ..archive.services import search_text_of  # the one definition of what search indexes
 from ..database import utcnow, write
 from ..evaluation.models import Answer, ExitSurvey
 from ..evidence.models import Evidence, EvidenceKind

@@ -13,7 +13,7 @@ For each database (SQLite, a file in a temporary folder; PostgreSQL, `DATABASE_U
    thousands of proposals, forty with one small ideathon), each with 5-11 of the default themes,
    archived; PROPOSALS proposals written from Spanish word lists (water, roads, lighting, markets...,
    with their accents), their votes, their status, and the municipality's dated answers for those
-   answered (one row per step). `search_text` is what the app computes (`services._search_text`:
+   answered (one row per step). `search_text` is what the app computes (`services.search_text_of`:
    the fields folded to lower case without accents), so the FTS5 triggers and the GIN index see
    what they see in production. The rows go in through SQLAlchemy Core (`insert()` with lists of
    dicts, thousands of rows a statement), not through the services: the services write one proposal
@@ -50,7 +50,7 @@ import sqlalchemy as sa
 from ideaboard import create_app
 from ideaboard.archive.models import Proposal, Response
 from ideaboard.archive.search import Filters, search_proposals
-from ideaboard.archive.services import _search_text, answer_stats, archived_of
+from ideaboard.archive.services import answer_stats, search_text_of, archived_of
 from ideaboard.extensions import db
 from ideaboard.ideathons.models import Ideathon, Theme
 from ideaboard.ideathons.services import ideathons_of
@@ -287,7 +287,7 @@ def build_archive(proposals: int) -> dict:
                     "votes": int(rng.expovariate(1 / 12)), "status": status,
                     "created_by_id": None, "created_at": starts + timedelta(hours=3), "updated_at": archived,
                 }
-                row["search_text"] = _search_text(SimpleNamespace(**row),
+                row["search_text"] = search_text_of(SimpleNamespace(**row),
                                                   SimpleNamespace(name=theme["name"]) if theme else None)
                 rows.append(row)
                 at = archived
