@@ -43,10 +43,14 @@ class Idea(db.Model):
     consolidated: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # made by a merge
     merged_into_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ideas.id", ondelete="SET NULL"), index=True)
     flagged_words: Mapped[str | None] = mapped_column(sa.String(200))  # words of the flag list found in it
+    # The language it is written in (a code of ideaboard/languages.py): its author's interface
+    # language unless they chose another when posting.
+    language: Mapped[str] = mapped_column(sa.String(12), default="es", server_default="es")
 
     theme = relationship("Theme")
     participant = relationship("Participant")
     sources = relationship("Idea", foreign_keys=[merged_into_id], order_by="Idea.id", viewonly=True)
+    translations = relationship("IdeaTranslation", order_by="IdeaTranslation.language", viewonly=True)
 
     __table_args__ = (
         sa.UniqueConstraint("participant_id", "client_id", name="uq_ideas_participant_client"),
@@ -68,3 +72,20 @@ class Idea(db.Model):
     @property
     def author_name(self) -> str:
         return self.participant.display_name if self.participant else ""
+
+
+class IdeaTranslation(db.Model):
+    """The moderation's translation of an idea into another language, kept apart from the
+    original (which stays as its author wrote it) and always shown labelled as the moderation's."""
+
+    __tablename__ = "idea_translations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    idea_id: Mapped[int] = mapped_column(sa.ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(12))
+    text: Mapped[str] = mapped_column(sa.String(MAX_IDEA_LENGTH))
+    translated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
+    updated_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+
+    __table_args__ = (sa.UniqueConstraint("idea_id", "language", name="uq_idea_translations_idea_language"),)
