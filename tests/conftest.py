@@ -111,8 +111,11 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture
-def app(migrated, tmp_path):
-    app = create_app(app_config(migrated, UPLOAD_FOLDER=str(tmp_path / "uploads")))
+def app(request, migrated, tmp_path):
+    """A fresh app on emptied tables; `@pytest.mark.app_config(NAME=value)` adds settings to it."""
+    marker = request.node.get_closest_marker("app_config")
+    extra = marker.kwargs if marker else {}
+    app = create_app(app_config(migrated, UPLOAD_FOLDER=str(tmp_path / "uploads"), **extra))
     app.test_client_class = IsolatedClient
     with app.app_context():
         _empty_tables()
