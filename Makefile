@@ -149,11 +149,14 @@ extract-messages: $(STAMP)
 update-messages: extract-messages
 	$(BIN)/pybabel update -i $(POT) -d ideaboard/translations --no-fuzzy-matching
 
-# A new interface language: make init-messages LOCALE=quc
+# A new interface language: make init-messages LOCALE=cak (any code of ideaboard/languages.py, also those
+# Babel has no data for, which `pybabel init` refuses: every msgstr empty, Spanish's two plural forms;
+# docs/translating.md). Then `make translations` compiles it and IDEABOARD_LANGUAGES may offer it.
 init-messages: extract-messages
 	@test -n "$(LOCALE)" || { echo "usage: make init-messages LOCALE=<code>" >&2; exit 1; }
-	$(BIN)/pybabel init -i $(POT) -d ideaboard/translations -l $(LOCALE)
+	$(BIN)/python -m ideaboard.catalogues init $(LOCALE)
 
+# Compiles every catalogue (.mo files are built, not committed: .gitignore).
 translations: $(MO)
 
 clean:

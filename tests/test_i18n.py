@@ -23,7 +23,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "ideaboard" / "translations"
 POT = TRANSLATIONS / "messages.pot"
-LOCALES = ("es", "en")
+# Every catalogue present (es, en and those started for other languages: quc, kek, cak, mam).
+LOCALES = tuple(sorted(p.parent.parent.name for p in TRANSLATIONS.glob("*/LC_MESSAGES/messages.po")))
 # The same as BABEL_KEYWORDS in the Makefile and `keywords` in babel.cfg.
 BABEL_KEYWORDS = ("_l", "lazy_gettext", "lazy_ngettext:1,2", "lazy_pgettext:1c,2")
 WORKFLOW = (
