@@ -6,6 +6,8 @@ understands); any other setting is read from `IDEABOARD_<NAME>` (JSON values all
 """
 from datetime import timedelta
 
+from .languages import FORMAT_FALLBACK
+
 
 class Config:
     """Production-safe defaults."""
@@ -41,7 +43,12 @@ class Config:
     UPLOAD_FOLDER = None
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
 
+    # The interface languages offered, codes of ideaboard/languages.py, each with a compiled catalogue
+    # (Spanish, the source, needs none and is always offered): IDEABOARD_LANGUAGES=es,en,quc or a JSON
+    # list. A code the app cannot offer stops it at start (ideaboard/i18n.py, check_languages).
     LANGUAGES = ("es", "en")
+    # Dates, numbers and plurals of a language Babel has no data for (Kaqchikel, Mam, ...).
+    FORMAT_FALLBACK = FORMAT_FALLBACK
     BABEL_DEFAULT_LOCALE = "es"
     BABEL_DEFAULT_TIMEZONE = "America/Guatemala"
 

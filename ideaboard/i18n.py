@@ -1,53 +1,203 @@
-"""Spanish first: the locale comes from the visitor's choice, else the browser, else Spanish."""
-from datetime import date, datetime
+"""Spanish first: the interface language comes from the visitor's choice, else the browser, else Spanish.
 
+Two things are kept apart:
+- the *interface language*, a code of ideaboard/languages.py ("es", "quc", "cak"): which catalogue
+  translates the words, the HTML `lang` attribute, the room's channel. `current_language()`.
+- the *format locale*, a Babel `Locale`: how dates and numbers are written (and the plural rule of a
+  language without a catalogue entry). `format_locale(code)`: Spanish is written as in Guatemala
+  (es_GT); a language Babel knows (en, quc, kek) by its own data; one Babel does not know (cak, mam,
+  most Mayan languages) by FORMAT_FALLBACK (es_GT unless configured). Flask-Babel's `get_locale()` is
+  this format locale, so its date and number filters never meet a code Babel cannot parse.
+
+`interface_language(code)` renders in a given language (a broadcast, once per language in use).
+"""
+import json
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError, support
 from babel.dates import format_skeleton
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.globals import _cv_app
-from flask_babel import format_date, format_time, get_locale, get_translations, to_user_timezone
+from flask_babel import Domain, force_locale, format_date, format_time, get_locale, get_translations, to_user_timezone
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from .extensions import babel
+from .languages import FORMAT_FALLBACK, LANGUAGES as KNOWN_LANGUAGES, language_name
 
 LANG_COOKIE = "lang"
+SOURCE_LANGUAGE = "es"  # the msgids: needs no catalogue, always offered
 # Numbers and dates as written where the app is used: Spanish of Guatemala writes Q1,500.50 (point for
 # decimals, comma for thousands), where plain "es" would write 1.500,5. Texts still come from "es".
 REGIONAL = {"es": "es_GT"}
 FORMATTED_KEPT = 5000  # messages without variables kept formatted, per catalogue
+_LANGUAGE = "_ideaboard_language"  # this context's interface language, on `g`
+
+
+# --- Which languages a site offers --------------------------------------------------------------
+
+
+def configured_languages(value) -> tuple[str, ...]:
+    """IDEABOARD_LANGUAGES as given: a list (JSON, or in Python), or a comma-separated string
+    ("es,en,quc"). Spanish first, always; each code once, in the order given."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as error:
+                raise RuntimeError(f"IDEABOARD_LANGUAGES is not a valid JSON list: {value!r} ({error})") from None
+        else:
+            value = text.split(",")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(code, str) for code in value):
+        raise RuntimeError(f"IDEABOARD_LANGUAGES must be a list of language codes, e.g. es,en,quc: {value!r}")
+    codes = [SOURCE_LANGUAGE]
+    for code in (code.strip() for code in value):
+        if code and code not in codes:
+            codes.append(code)
+    return tuple(codes)
+
+
+def catalogue_path(directory: str | Path, code: str) -> Path:
+    return Path(directory) / code / "LC_MESSAGES" / "messages.mo"
+
+
+def check_languages(app: Flask) -> None:
+    """Refuse to start with a language the app cannot offer: a code not in ideaboard/languages.py,
+    or one without a compiled catalogue (Spanish, the source language, needs none)."""
+    languages = configured_languages(app.config["LANGUAGES"])
+    directories = app.extensions["babel"].translation_directories
+    for code in languages:
+        if code not in KNOWN_LANGUAGES:
+            raise RuntimeError(
+                f"IDEABOARD_LANGUAGES names {code!r}, which is not a language of ideaboard/languages.py "
+                f"(known: {', '.join(KNOWN_LANGUAGES)}). Use one of those codes, or add the language there first.")
+        if code != SOURCE_LANGUAGE and not any(catalogue_path(d, code).exists() for d in directories):
+            raise RuntimeError(
+                f"IDEABOARD_LANGUAGES names {code!r} ({language_name(code)}), which has no compiled catalogue "
+                f"({code}/LC_MESSAGES/messages.mo under {' or '.join(directories)}). Start one with "
+                f"`make init-messages LOCALE={code}`, then compile it with `make translations` (docs/translating.md).")
+    try:
+        Locale.parse(app.config["FORMAT_FALLBACK"])
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise RuntimeError(f"IDEABOARD_FORMAT_FALLBACK must be a locale Babel knows (e.g. es_GT), "
+                           f"not {app.config['FORMAT_FALLBACK']!r}") from None
+    app.config["LANGUAGES"] = languages
+
+
+# --- The interface language and the format locale -----------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _format_locale(code: str, fallback: str) -> Locale:
+    try:
+        return Locale.parse(REGIONAL.get(code, code))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse(fallback)
+
+
+def format_locale(code: str) -> Locale:
+    """How dates, numbers and plurals are written for an interface language (module docstring)."""
+    fallback = current_app.config.get("FORMAT_FALLBACK", FORMAT_FALLBACK) if has_app_context() else FORMAT_FALLBACK
+    return _format_locale(code, fallback)
 
 
 def locale_for(language: str) -> str:
-    return REGIONAL.get(language, language)
+    """The format locale's name (kept for callers that want a string)."""
+    return str(format_locale(language))
 
 
-def select_locale() -> str:
+def select_language() -> str:
+    """The visitor's interface language: the switch's cookie, else the browser's Accept-Language,
+    else Spanish. Only configured codes are ever returned, whatever a request carries."""
     languages = current_app.config["LANGUAGES"]
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():  # command line: the default, Spanish
-        return locale_for(current_app.config["BABEL_DEFAULT_LOCALE"])
+        return default
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
-        return locale_for(chosen)
-    return locale_for(request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"])
+        return chosen
+    try:
+        return request.accept_languages.best_match(languages) or default
+    except ValueError:  # a header werkzeug could not make sense of: as if there were none
+        return default
+
+
+def current_language() -> str:
+    """This context's interface language: the code whose catalogue translates the words."""
+    if not has_app_context():
+        return SOURCE_LANGUAGE
+    code = g.__dict__.get(_LANGUAGE)
+    if code is None:
+        code = g.__dict__[_LANGUAGE] = select_language()
+    return code
+
+
+def select_locale() -> Locale:
+    """Flask-Babel's locale: the format locale of this context's interface language."""
+    return format_locale(current_language())
+
+
+@contextmanager
+def interface_language(code: str):
+    """Render in `code`: its catalogue for the words, its format locale for dates and numbers."""
+    previous = g.__dict__.get(_LANGUAGE)
+    g.__dict__[_LANGUAGE] = code
+    try:
+        with force_locale(format_locale(code)):
+            yield
+    finally:
+        if previous is None:
+            g.__dict__.pop(_LANGUAGE, None)
+        else:
+            g.__dict__[_LANGUAGE] = previous
+
+
+class InterfaceDomain(Domain):
+    """Flask-Babel's message domain, with catalogues found by interface language rather than by the
+    format locale: a Kaqchikel visitor gets ideaboard/translations/cak, written with es_GT's
+    dates. Kept per translation directories too (an app with other directories, in tests)."""
+
+    def get_translations(self):
+        if not has_app_context():
+            return support.NullTranslations()
+        code = current_language()
+        directories = tuple(self.translation_directories)
+        key = (directories, code, self.domain[0])
+        try:
+            return self.cache[key]
+        except KeyError:
+            pass
+        found = support.Translations()
+        for dirname in directories:
+            catalogue = support.Translations.load(dirname, [code], self.domain[0])
+            found.merge(catalogue)
+            if hasattr(catalogue, "plural"):  # merge() does not copy it (as Flask-Babel's own Domain)
+                found.plural = catalogue.plural
+        self.cache[key] = found
+        return found
 
 
 def translations():
     """The catalogue of this context's locale, as flask_babel.get_translations() finds it, kept for
     the rest of the context: a board renders hundreds of messages, and each lookup through
     Flask-Babel resolves the context, the domain and the locale's name again. Kept with the locale
-    and the domain it was found for, so a `force_locale` (a broadcast rendered once per language)
-    or another domain gets its own."""
+    and the interface language and domain it was found for, so an `interface_language` (a broadcast
+    rendered once per language) or another domain gets its own."""
     app_context = _cv_app.get(None)
     state = app_context.g.__dict__.get("_flask_babel") if app_context is not None else None
     if state is None:
         return get_translations()  # no context (a null catalogue), or the first lookup of this one
-    locale = getattr(state, "babel_locale", None) or get_locale()
+    code = app_context.g.__dict__.get(_LANGUAGE) or current_language()
     domain = getattr(state, "babel_domain", None)
     kept = getattr(state, "ideaboard_translations", None)
-    if kept is not None and kept[0] is locale and kept[1] is domain:
+    if kept is not None and kept[0] == code and kept[1] is domain:
         return kept[2]
     found = get_translations()
-    state.ideaboard_translations = (locale, getattr(state, "babel_domain", None), found)
+    state.ideaboard_translations = (code, getattr(state, "babel_domain", None), found)
     return found
 
 
@@ -121,7 +271,13 @@ def month_year(value: date | datetime) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
-    app.jinja_env.globals["current_locale"] = lambda: get_locale().language
+    babel.domain_instance = InterfaceDomain(domain=app.config.get("BABEL_DOMAIN", "messages"))
+    check_languages(app)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        current_locale=current_language,  # the former name: the interface language's code
+        interface_languages=lambda: [KNOWN_LANGUAGES[code] for code in current_app.config["LANGUAGES"]],
+    )
     # The templates' _(), ngettext() and pgettext(): Flask-Babel's own, with the catalogue looked up once.
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
