@@ -120,10 +120,23 @@ def select_language() -> str:
     chosen = request.cookies.get(LANG_COOKIE)
     if chosen in languages:
         return chosen
-    try:
-        return request.accept_languages.best_match(languages) or default
-    except ValueError:  # a header werkzeug could not make sense of: as if there were none
-        return default
+    return _best_match(request.accept_languages, languages) or default
+
+
+def _best_match(accepted, languages) -> str | None:
+    """The browser's most preferred language that is offered: each tag in order of quality, itself
+    or its primary language ("mam-GT" is Mam, "es-419" Spanish), so that "es-GT,en;q=0.9" stays
+    Spanish. "*" and tags offered by no one are passed over."""
+    for value, quality in accepted:
+        if quality <= 0:
+            continue
+        tag = value.strip().lower().replace("_", "-")
+        if tag in languages:
+            return tag
+        primary = tag.split("-", 1)[0]
+        if primary in languages:
+            return primary
+    return None
 
 
 def current_language() -> str:
@@ -277,6 +290,7 @@ def init_app(app: Flask) -> None:
         current_language=current_language,
         current_locale=current_language,  # the former name: the interface language's code
         interface_languages=lambda: [KNOWN_LANGUAGES[code] for code in current_app.config["LANGUAGES"]],
+        language_name=language_name,
     )
     # The templates' _(), ngettext() and pgettext(): Flask-Babel's own, with the catalogue looked up once.
     app.jinja_env.install_gettext_callables(

@@ -179,8 +179,16 @@ def test_every_route_is_classified(app):
 
 @pytest.mark.parametrize("visitor", [ANON, PARTICIPANT, *Role], ids=lambda v: getattr(v, "value", v))
 def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, join, visitor):
+    walk(app, make_user, open_room, join, visitor)
+
+
+def walk(app, make_user, open_room, join, visitor, languages=(None,)) -> int:
+    """Every route (but SKIPPED) as `visitor`, checked against ACCESS; each request once per
+    interface language in `languages` (the `lang` cookie; None: none, Spanish). Returns how many
+    requests were checked. tests/test_languages.py walks it in every configured language."""
     import uuid
 
+    from ideaboard.i18n import gettext, interface_language
     from ideaboard.ideas.services import post_idea
     from ideaboard.rooms.services import join_room
 
@@ -207,6 +215,10 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
               "filename": "css/app.css", "idea_id": idea.id, "card_id": card.id,
               "participant_id": author.id, "proposal_id": proposal.id,
               "table": "proposals", "fmt": "csv"}
+    refusals = {}  # what a refused member of staff is told, in each language
+    for lang in languages:
+        with app.test_request_context("/"), interface_language(lang or "es"):
+            refusals[lang] = (gettext("Acceso no permitido"), gettext("Aún no está en esta sala"))
     checked = 0
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint.endswith(("delete", "remove"))):
         if rule.endpoint in SKIPPED:
@@ -214,29 +226,33 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
         allowed = visitor in ACCESS[rule.endpoint]
         path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
         for method in sorted(rule.methods & {"GET", "POST"}):
-            if method == "GET":
-                response = client.get(path)
-            else:
-                response = client.post(path, data={"csrf_token": auth.csrf_token()})
-            if visitor != PARTICIPANT:  # the walk passes through the join form: do not stay joined
-                client.delete_cookie(f"ib_room_{room.id}")
-            where = f"{method} {path} as {visitor}"
-            location = response.headers.get("Location", "")
-            if allowed:
-                assert response.status_code not in (401, 403), where
-                assert not location.startswith(("/entrar", "/unirse")), where
-                assert response.status_code < 500, where
-            elif isinstance(visitor, Role):
-                assert response.status_code == 403, where
-                body = response.get_data(as_text=True)
-                # A participant's action (posting, voting) tells staff, as anyone, how to join the room.
-                assert "Acceso no permitido" in body or "Aún no está en esta sala" in body, where
-            elif response.status_code == 302:  # sent to log in, or to join the room
-                assert location.startswith(("/entrar?next=", "/unirse")), where
-            else:
-                assert response.status_code == 403, where
-            checked += 1
-    assert checked >= len(ACCESS) - len(SKIPPED)
+            for lang in languages:
+                if lang is not None:
+                    client.set_cookie("lang", lang)
+                if method == "GET":
+                    response = client.get(path)
+                else:
+                    response = client.post(path, data={"csrf_token": auth.csrf_token()})
+                if visitor != PARTICIPANT:  # the walk passes through the join form: do not stay joined
+                    client.delete_cookie(f"ib_room_{room.id}")
+                where = f"{method} {path} as {visitor}" + (f" in {lang}" if lang else "")
+                location = response.headers.get("Location", "")
+                if allowed:
+                    assert response.status_code not in (401, 403), where
+                    assert not location.startswith(("/entrar", "/unirse")), where
+                    assert response.status_code < 500, where
+                elif isinstance(visitor, Role):
+                    assert response.status_code == 403, where
+                    body = response.get_data(as_text=True)
+                    # A participant's action (posting, voting) tells staff, as anyone, how to join the room.
+                    assert any(text in body for text in refusals[lang]), where
+                elif response.status_code == 302:  # sent to log in, or to join the room
+                    assert location.startswith(("/entrar?next=", "/unirse")), where
+                else:
+                    assert response.status_code == 403, where
+                checked += 1
+    assert checked >= (len(ACCESS) - len(SKIPPED)) * len(languages)
+    return checked
 
 
 def programme_walk(room) -> dict:

@@ -14,11 +14,10 @@ number so that a client noticing a gap re-fetches the board over HTTP.
 from contextlib import nullcontext
 
 from flask import current_app, has_request_context, render_template
-from flask_babel import force_locale
 
 from ..database import utcnow
 from ..extensions import socketio
-from ..i18n import locale_for
+from ..i18n import interface_language
 from ..ideas.models import IdeaStatus
 from ..ideas.queries import count_hidden, participants_seeing_own_ideas, theme_counts, visible_ideas_by_theme
 from ..votes.queries import count_votes, ranking, vote_counts
@@ -37,7 +36,7 @@ def publish(ideathon_id: int, event: str, template: str, payload: dict | None = 
     outside = current_app.test_request_context("/") if not has_request_context() else nullcontext()
     with outside:
         for lang in current_app.config["LANGUAGES"]:
-            with force_locale(locale_for(lang)):
+            with interface_language(lang):
                 html = render_template(template, **context)
             for audience in audiences:
                 socketio.emit(event, {**(payload or {}), "html": html}, to=channel(ideathon_id, lang, audience))

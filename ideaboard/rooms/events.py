@@ -7,11 +7,11 @@ Anything else is refused at `connect`.
 """
 import sqlalchemy as sa
 from flask import current_app, request
-from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, join_room
 
 from ..extensions import db, socketio
+from ..i18n import current_language
 from ..ideathons.models import Ideathon
 from ..policies import can_moderate
 from .admission import current_participant
@@ -44,7 +44,7 @@ def on_connect(auth=None):
     participant = current_participant(ideathon)
     if participant is None and not (current_user.is_authenticated and can_moderate(current_user, ideathon)):
         raise ConnectionRefusedError("not admitted")
-    lang = get_locale().language
+    lang = current_language()
     join_room(channel(room, lang))
     if participant is not None:
         join_room(channel(room, lang, f"p{participant.id}"))
