@@ -12,6 +12,7 @@ as `role_required(*PLANNERS)`.
 - A municipal official reads their own municipality's records and answers its proposals.
 - A participant answers the exit survey of their own room once, after it closed.
 - Admins manage the staff accounts.
+- Planners follow the interface languages' translation (the catalogues' completeness).
 - Planners take an ideathon to a hall without internet (its kit); on the laptop, admins import one.
 - A draft programme is the planners'; once published it is public. Evidence is seen by whoever
   manages it, and by everyone once it is published (an activity's, once its programme is too).
@@ -43,6 +44,11 @@ PLANNERS_AND_OFFICIALS = PLANNERS | {Role.OFFICIAL}
 def can_plan(user: User) -> bool:
     """Coordinators and admins plan ideathons and programmes, and change every part of them."""
     return user.is_authenticated and user.has_role(*PLANNERS)
+
+
+def can_follow_translations(user: User) -> bool:
+    """Coordinators and admins follow how complete each interface language's catalogue is."""
+    return can_plan(user)
 
 
 def can_manage_accounts(user: User) -> bool:
@@ -149,7 +155,7 @@ def can_see_evidence(user: User, evidence: Evidence) -> bool:
 
 # --- For templates --------------------------------------------------------------------------------
 
-TEMPLATE_RULES = (can_plan, can_moderate, can_manage_accounts, is_moderator, is_official, can_see_programme,
+TEMPLATE_RULES = (can_plan, can_follow_translations, can_moderate, can_manage_accounts, is_moderator, is_official, can_see_programme,
                   can_take_to_hall, can_import_kit)
 
 

@@ -22,6 +22,7 @@ ACCESS = {
     "static": PUBLIC,
     "home.index": PUBLIC,
     "home.set_language": PUBLIC,
+    "home.languages": PLANNERS,  # how complete each interface language is
     "home.healthz": PUBLIC,
     "home.readyz": PUBLIC,
     "metrics": set(),  # no role: by address or token only, 404 for everyone else (tests/test_metrics.py)
@@ -220,15 +221,15 @@ def walk(app, make_user, open_room, join, visitor, languages=(None,)) -> int:
         with app.test_request_context("/"), interface_language(lang or "es"):
             refusals[lang] = (gettext("Acceso no permitido"), gettext("Aún no está en esta sala"))
     checked = 0
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint.endswith(("delete", "remove"))):
-        if rule.endpoint in SKIPPED:
-            continue
-        allowed = visitor in ACCESS[rule.endpoint]
-        path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
-        for method in sorted(rule.methods & {"GET", "POST"}):
-            for lang in languages:
-                if lang is not None:
-                    client.set_cookie("lang", lang)
+    for lang in languages:  # the whole walk in each language, in the order of the original one
+        if lang is not None:
+            client.set_cookie("lang", lang)
+        for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint.endswith(("delete", "remove"))):
+            if rule.endpoint in SKIPPED:
+                continue
+            allowed = visitor in ACCESS[rule.endpoint]
+            path = rule.build({k: v for k, v in values.items() if k in rule.arguments})[1]
+            for method in sorted(rule.methods & {"GET", "POST"}):
                 if method == "GET":
                     response = client.get(path)
                 else:

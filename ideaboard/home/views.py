@@ -5,11 +5,13 @@ from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import text
 from wtforms import ValidationError
 
-from ..accounts import safe_next_url
+from ..accounts import role_required, safe_next_url
+from ..catalogues import completeness, present_codes
 from ..extensions import csrf, db, limiter
 from ..i18n import LANG_COOKIE
 from ..ideathons.services import past_ideathons, upcoming_ideathons
 from ..municipalities.map import map_context
+from ..policies import PLANNERS
 
 bp = Blueprint("home", __name__)
 PROBES = {"home.healthz", "home.readyz"}
@@ -51,6 +53,21 @@ def set_language():
             secure=current_app.config["SESSION_COOKIE_SECURE"],
         )
     return response
+
+
+@bp.route("/idiomas")
+@role_required(*PLANNERS)
+def languages():
+    """For coordinators: how complete each interface language is, configured or only present under
+    the translations folder, the phone's strings first (ideaboard/catalogues.py)."""
+    from pathlib import Path
+
+    configured = current_app.config["LANGUAGES"]
+    folder = Path(current_app.extensions["babel"].translation_directories[0])
+    present = [code for code in present_codes(folder) if code not in configured]
+    figures = completeness([*configured, *present], directory=folder)
+    return render_template("home/languages.html", figures=figures, configured=configured,
+                           others=[f for f in figures if f.code != "es"])
 
 
 def _from_this_site() -> bool:
