@@ -290,7 +290,8 @@ def test_a_room_socket_in_cak_joins_the_cak_channel_and_gets_cak_updates(cak_app
 # roles see a subset of the admin's pages, walked in Spanish by tests/test_permissions.py.
 @pytest.mark.parametrize("visitor", [ANON, PARTICIPANT, Role.ADMIN, Role.OFFICIAL], ids=lambda v: getattr(v, "value", v))
 def test_every_page_in_every_language(app, make_user, open_room, join, visitor):
-    assert walk(app, make_user, open_room, join, visitor, languages=SIX) > 6 * 100
+    # Spanish without a cookie is tests/test_permissions.py's own walk.
+    assert walk(app, make_user, open_room, join, visitor, languages=SIX[1:]) > 5 * 100
 
 
 # --- Catalogues ----------------------------------------------------------------------------------
