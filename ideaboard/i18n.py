@@ -35,6 +35,7 @@ SOURCE_LANGUAGE = "es"  # the msgids: needs no catalogue, always offered
 REGIONAL = {"es": "es_GT"}
 FORMATTED_KEPT = 5000  # messages without variables kept formatted, per catalogue
 _LANGUAGE = "_ideaboard_language"  # this context's interface language, on `g`
+_FORCED = "_ideaboard_forced"  # the format locale interface_language() forced (not a plain force_locale)
 
 
 # --- Which languages a site offers --------------------------------------------------------------
@@ -140,12 +141,20 @@ def _best_match(accepted, languages) -> str | None:
 
 
 def current_language() -> str:
-    """This context's interface language: the code whose catalogue translates the words."""
-    if not has_app_context():
+    """This context's interface language: the code whose catalogue translates the words. Within
+    Flask-Babel's own `force_locale(x)` (older code, tests), the language of x."""
+    app_context = _cv_app.get(None)
+    if app_context is None:
         return SOURCE_LANGUAGE
-    code = g.__dict__.get(_LANGUAGE)
+    kept = app_context.g.__dict__
+    state = kept.get("_flask_babel")
+    if state is not None:
+        forced = getattr(state, "forced_babel_locale", None)
+        if forced is not None and forced is not kept.get(_FORCED):
+            return forced.language
+    code = kept.get(_LANGUAGE)
     if code is None:
-        code = g.__dict__[_LANGUAGE] = select_language()
+        code = kept[_LANGUAGE] = select_language()
     return code
 
 
@@ -157,16 +166,19 @@ def select_locale() -> Locale:
 @contextmanager
 def interface_language(code: str):
     """Render in `code`: its catalogue for the words, its format locale for dates and numbers."""
-    previous = g.__dict__.get(_LANGUAGE)
-    g.__dict__[_LANGUAGE] = code
+    kept = g.__dict__
+    previous = kept.get(_LANGUAGE), kept.get(_FORCED)
+    locale = format_locale(code)
+    kept[_LANGUAGE], kept[_FORCED] = code, locale
     try:
-        with force_locale(format_locale(code)):
+        with force_locale(locale):
             yield
     finally:
-        if previous is None:
-            g.__dict__.pop(_LANGUAGE, None)
-        else:
-            g.__dict__[_LANGUAGE] = previous
+        for name, value in zip((_LANGUAGE, _FORCED), previous):
+            if value is None:
+                kept.pop(name, None)
+            else:
+                kept[name] = value
 
 
 class InterfaceDomain(Domain):
@@ -204,7 +216,12 @@ def translations():
     state = app_context.g.__dict__.get("_flask_babel") if app_context is not None else None
     if state is None:
         return get_translations()  # no context (a null catalogue), or the first lookup of this one
-    code = app_context.g.__dict__.get(_LANGUAGE) or current_language()
+    # current_language(), inlined: this runs for every message of a board.
+    forced = getattr(state, "forced_babel_locale", None)
+    if forced is not None and forced is not app_context.g.__dict__.get(_FORCED):
+        code = forced.language
+    else:
+        code = app_context.g.__dict__.get(_LANGUAGE) or current_language()
     domain = getattr(state, "babel_domain", None)
     kept = getattr(state, "ideaboard_translations", None)
     if kept is not None and kept[0] == code and kept[1] is domain:
