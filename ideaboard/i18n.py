@@ -1,6 +1,8 @@
 """Spanish first: the locale comes from the visitor's choice, else the browser, else Spanish."""
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_skeleton
 from flask import Flask, current_app, has_request_context, request
 from flask.globals import _cv_app
@@ -9,6 +11,7 @@ from jinja2 import pass_context
 from markupsafe import Markup
 
 from .extensions import babel
+from .languages import FORMAT_FALLBACK
 
 LANG_COOKIE = "lang"
 # Numbers and dates as written where the app is used: Spanish of Guatemala writes Q1,500.50 (point for
@@ -17,8 +20,20 @@ REGIONAL = {"es": "es_GT"}
 FORMATTED_KEPT = 5000  # messages without variables kept formatted, per catalogue
 
 
+@lru_cache(maxsize=128)
+def _known_to_babel(locale: str) -> bool:
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
 def locale_for(language: str) -> str:
-    return REGIONAL.get(language, language)
+    """The Babel locale a language is rendered in; a code Babel does not know (cak, mam) falls back
+    to FORMAT_FALLBACK rather than failing (UnknownLocaleError)."""
+    locale = REGIONAL.get(language, language)
+    return locale if _known_to_babel(locale) else FORMAT_FALLBACK
 
 
 def select_locale() -> str:
