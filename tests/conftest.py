@@ -17,6 +17,7 @@ from ideaboard.accounts.models import Role
 from ideaboard.accounts.services import create_user
 from ideaboard.extensions import db, limiter, socketio
 from ideaboard.municipalities.services import get_by_code, load_municipalities
+from ideaboard.rooms.languages_in_use import languages_in_use
 from ideaboard.rooms.presence import presence
 from ideaboard.votes.tallies import tallies
 
@@ -122,6 +123,7 @@ def app(request, migrated, tmp_path):
         _default_flag_words()
         limiter.reset()
         presence.reset()
+        languages_in_use.reset()
         tallies.reset()
         yield app
         db.session.remove()

@@ -6,10 +6,21 @@ and `database.write()` dispatches it once committed to the subscribers below (`o
 `on_room_changed`, connected by ideaboard/subscribers.py). The count and presence flushers
 (votes/tallies.py, rooms/presence.py) call `publish` themselves.
 
-A fragment never depends on who is looking. It is rendered once per interface language and
-sent to that language's channel of the room; per-viewer details (which ideas are mine) are
-applied by static/js/room.js from data attributes. Each change carries the room's sequence
-number so that a client noticing a gap re-fetches the board over HTTP.
+A fragment never depends on who is looking. It is rendered once per interface language someone
+in the room is using, and sent to that language's channel of the room; per-viewer details (which
+ideas are mine) are applied by static/js/room.js from data attributes. Each change carries the
+room's sequence number so that a client noticing a gap re-fetches the board over HTTP.
+
+Languages in use (rooms/languages_in_use.py): every socket of the room (phones, moderators'
+consoles, projectors) is counted under its interface language as it connects and leaves
+(rooms/events.py). Nobody listens on a language's channels when none of its sockets is in the
+room, so its render is skipped: six languages configured cost what the two in use cost
+(docs/benchmarks.md, "Languages in use"). In one process this is exact; with several (Redis),
+each process's languages are in a sorted set per room, read at most once a second per room and
+process (no Redis round trip per publish). A socket in a language new to the room gets its
+sequence number (`seq`) only once every process's cached set includes its language, so a change
+rendered without it is one it re-fetches. When Redis does not answer, every configured language
+is rendered: an update is never dropped for want of knowing who listens.
 """
 from contextlib import nullcontext
 
@@ -21,6 +32,7 @@ from ..i18n import interface_language
 from ..ideas.models import IdeaStatus
 from ..ideas.queries import count_hidden, participants_seeing_own_ideas, theme_counts, visible_ideas_by_theme
 from ..votes.queries import count_votes, ranking, vote_counts
+from .languages_in_use import languages_in_use, redis_client
 
 
 def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
@@ -31,11 +43,15 @@ def channel(ideathon_id: int, lang: str, audience: str = "room") -> str:
 
 def publish(ideathon_id: int, event: str, template: str, payload: dict | None = None,
             audiences: tuple[str, ...] = ("room",), **context) -> None:
-    """Render `template` in each language and emit it as `event` to the given audiences."""
+    """Render `template` in each language someone in the room uses and emit it as `event` to the
+    given audiences."""
+    languages = languages_in_use.languages(ideathon_id, current_app.config["LANGUAGES"], redis_client())
+    if not languages:
+        return  # nobody listening in any language
     # Templates build URLs; outside a request (command line, background task) give them one.
     outside = current_app.test_request_context("/") if not has_request_context() else nullcontext()
     with outside:
-        for lang in current_app.config["LANGUAGES"]:
+        for lang in languages:
             with interface_language(lang):
                 html = render_template(template, **context)
             for audience in audiences:

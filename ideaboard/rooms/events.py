@@ -16,6 +16,7 @@ from ..ideathons.models import Ideathon
 from ..policies import can_moderate
 from .admission import current_participant
 from .broadcasts import channel
+from .languages_in_use import languages_in_use, redis_client
 from .presence import presence, run_flusher
 from ..websocket_close import log
 
@@ -53,6 +54,7 @@ def on_connect(auth=None):
     else:  # ... and its own part (rooms/_join_panel.html)
         join_room(channel(room, lang, "screen"))
     presence.joined(request.sid, room, participant.id if participant else None, ideathon.room_code)
+    languages_in_use.joined(request.sid, room, lang, redis_client())  # its language is rendered from now on
     _ensure_flusher()
 
 
@@ -64,6 +66,11 @@ def on_seq():
     room = presence.room_of(request.sid)
     if room is None:
         return None
+    # The first socket of a language new to the room: answered once every process renders that
+    # language (rooms/languages_in_use.py), so a change it missed is one this number shows.
+    wait = languages_in_use.wait_before_answering(request.sid)
+    if wait:
+        socketio.sleep(wait)
     return db.session.scalar(sa.select(Ideathon.room_seq).where(Ideathon.id == room))
 
 
@@ -75,6 +82,7 @@ BROWSER_CLOSED = {"client disconnect", "transport close"}
 @socketio.on("disconnect")
 def on_disconnect(reason=None):
     presence.left(request.sid)
+    languages_in_use.left(request.sid, redis_client())
     if reason in BROWSER_CLOSED:
         log.info("socket closed by the browser: %s (%s)", request.sid, reason)
     else:

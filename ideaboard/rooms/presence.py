@@ -24,14 +24,13 @@ import time
 import uuid
 from collections import Counter, defaultdict
 
-from flask import current_app
-import redis
 from redis.exceptions import RedisError
 
 from ..database import use_own_connection
 from ..extensions import socketio
 from ..votes.tallies import tallies
 from .broadcasts import publish
+from .languages_in_use import languages_in_use, redis_client
 
 FLUSH_INTERVAL = 0.25
 HEARTBEAT = 10
@@ -243,20 +242,6 @@ class Presence:
 
 presence = Presence()
 
-_clients: dict[str, object] = {}
-
-
-def redis_client():
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        return None
-    client = _clients.get(url)
-    if client is None:
-        timeout = float(current_app.config["REDIS_TIMEOUT"])  # a Redis that hangs counts as down
-        client = _clients[url] = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-    return client
-
-
 def run_flusher(app) -> None:
     """The per-process loop that coalesces presence and vote counts (a Socket.IO background
     task): at most one message of each kind per room every FLUSH_INTERVAL."""
@@ -264,11 +249,12 @@ def run_flusher(app) -> None:
         redis = redis_client()
     while True:
         socketio.sleep(FLUSH_INTERVAL)
-        if not (presence.busy() or tallies.dirty):
+        if not (presence.busy() or languages_in_use.busy() or tallies.dirty):
             continue
         with app.app_context():  # a fresh database session for each round, on a connection of its own
             use_own_connection()
-            for flush in (lambda: presence.flush(redis), tallies.flush):  # one failing never stops the other
+            # One failing never stops the others.
+            for flush in (lambda: presence.flush(redis), lambda: languages_in_use.flush(redis), tallies.flush):
                 try:
                     flush()
                 except Exception:  # noqa: BLE001 - the loop must outlive a failed flush

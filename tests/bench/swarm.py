@@ -3,7 +3,8 @@
     python tests/bench/swarm.py '<json config>'
 
 config: {"servers": [base URLs], "clients": N, "mode": "app" | "bare", "room": id, "code": room code,
-         "client": "socketio" | "raw", "nonce": "...", "concurrency": 32, "max_seconds": 900}
+         "client": "socketio" | "raw", "nonce": "...", "concurrency": 32, "max_seconds": 900,
+         "languages": ["es", "en"] (optional: phone i sends Accept-Language languages[i % len])}
 
 In "app" mode every client is a real participant: its own cookie jar, the QR link (/s/<code>), the
 join form with its CSRF token, then the socket with its cookies and auth {"room": id}. In "bare"
@@ -272,8 +273,10 @@ class Swarm:
     async def phone(self, i: int, gate: asyncio.Semaphore, ready: asyncio.Future) -> None:
         base = self.servers[i % len(self.servers)]
         # force_close: no idle keep-alive HTTP connection per phone left on the server after joining.
+        languages = self.config.get("languages")  # phone i asks for languages[i % len]: its interface
+        headers = {"Accept-Language": languages[i % len(languages)]} if languages else None
         session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True),
-                                        connector=aiohttp.TCPConnector(force_close=True),
+                                        connector=aiohttp.TCPConnector(force_close=True), headers=headers,
                                         timeout=aiohttp.ClientTimeout(total=None, sock_connect=30))
         self.sessions.append(session)
         self.jars[i] = session.cookie_jar

@@ -191,7 +191,10 @@ def _measure(stack, case: Case, sides: list[Side]) -> list[dict]:
             for side, before, after in zip(sides, cpu_before, cpu_after)]
 
 
-def _app_side(stack, tmp_path, case: Case, database_url: str, room) -> Side:
+def _app_side(stack, tmp_path, case: Case, database_url: str, room, name: str = "app",
+              languages: tuple[str, ...] | None = None, phone_languages: tuple[str, ...] | None = None) -> Side:
+    """The app's servers and swarm. `languages`: the interface languages configured (the
+    default: config.py's); `phone_languages`: what the phones' browsers ask for, in turn."""
     env = {
         "DATABASE_URL": database_url,
         "SECRET_KEY": SECRET_KEY,
@@ -200,10 +203,14 @@ def _app_side(stack, tmp_path, case: Case, database_url: str, room) -> Side:
         "IDEABOARD_REMEMBER_COOKIE_SECURE": "false",
         "IDEABOARD_INSTANCE_PATH": str(tmp_path / "instance"),
         "REDIS_URL": os.environ["REDIS_URL"] if case.redis else "",  # empty: no message queue
+        # Every phone of the swarm scans the QR code from 127.0.0.1: one address, thousands of joins.
+        "IDEABOARD_JOIN_ADDRESS_RATE_LIMIT": "100000 per minute",
     }
+    if languages:
+        env["IDEABOARD_LANGUAGES"] = json.dumps(list(languages))
     servers = []
     for i in range(case.processes):
-        server = Server(f"app-{i}", "wsgi.py", env, tmp_path)
+        server = Server(f"{name}-{i}", "wsgi.py", env, tmp_path)
         stack.callback(server.stop)
         servers.append(server)
     for server in servers:
@@ -218,8 +225,11 @@ def _app_side(stack, tmp_path, case: Case, database_url: str, room) -> Side:
     def send(marker, k):
         posters[k % len(posters)].post(theme_id, f"Idea {marker} para mejorar el servicio de agua potable en la zona 3")
 
-    side = Side("app", servers, send)
-    side.connect(stack, tmp_path, case, {"mode": "app", "room": room.id, "code": room.room_code, "concurrency": 32})
+    side = Side(name, servers, send)
+    swarm = {"mode": "app", "room": room.id, "code": room.room_code, "concurrency": 32}
+    if phone_languages:
+        swarm["languages"] = list(phone_languages)
+    side.connect(stack, tmp_path, case, swarm)
     return side
 
 
@@ -299,3 +309,45 @@ def test_broadcast_to_a_full_room(case, app, migrated, open_room, stack, pinned_
     app_result, floor_result = _measure(stack, case, sides)
     stack.close()  # every server and swarm of the case down before the next one
     _report(case, app_result, floor_result)
+
+
+# --- Languages configured, languages in use (issue 17) ---------------------------------------------
+# Every interface language configured used to cost one more render of every live update, listened
+# to or not. The same room twice, side by side: two languages configured, and six (the Mayan four
+# added), with the phones of both asking for Spanish and English only (half each). Both sides are up
+# at once and their posts alternate, as above, so that both see the same moments of the machine.
+
+LANG_CLIENTS = int(os.environ.get("BENCH_LANG_CLIENTS", "100"))
+PHONE_LANGUAGES = ("es", "en")
+CONFIGURED = {"2-languages": ("es", "en"), "6-languages": ("es", "en", "quc", "kek", "cak", "mam")}
+LANG_CASES = [Case(LANG_CLIENTS, 1, False), Case(LANG_CLIENTS, 1, True)]
+
+
+@pytest.mark.parametrize("case", LANG_CASES, ids=[c.id for c in LANG_CASES])
+def test_languages_configured_but_not_in_use(case, app, migrated, open_room, stack, pinned_driver, tmp_path):
+    if case.redis and not os.environ.get("REDIS_URL"):
+        pytest.skip("needs REDIS_URL")
+    sides = [_app_side(stack, tmp_path, case, migrated, open_room(themes=[("Agua y saneamiento", "water")]),
+                       name=name, languages=languages, phone_languages=PHONE_LANGUAGES)
+             for name, languages in CONFIGURED.items()]
+    two, six = _measure(stack, case, sides)
+    stack.close()
+    ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
+    row = {
+        "case": f"languages-{case.id}", "clients": case.clients, "redis": case.redis, "posts": POSTS,
+        "phone_languages": list(PHONE_LANGUAGES),
+        **{f"{name}_server_cpu_ms": round(result["server_cpu_ms_per_change"], 1)
+           for name, result in (("two", two), ("six", six))},
+        **{f"{name}_last_p50_ms": ms(result["last"]["p50"]) for name, result in (("two", two), ("six", six))},
+        **{f"{name}_last_p95_ms": ms(result["last"]["p95"]) for name, result in (("two", two), ("six", six))},
+        "cpu_ratio_six_to_two": round(six["server_cpu_ms_per_change"] / two["server_cpu_ms_per_change"], 3),
+        "loadavg_1m": two["loadavg_1m"], "machine_busy_pct": two["machine_busy_pct"],
+    }
+    print(f"\nBENCH languages {case.id}: server CPU per change, 2 configured {row['two_server_cpu_ms']} ms, "
+          f"6 configured {row['six_server_cpu_ms']} ms (ratio {row['cpu_ratio_six_to_two']}); last phone p50 "
+          f"{row['two_last_p50_ms']} / {row['six_last_p50_ms']} ms, p95 {row['two_last_p95_ms']} / "
+          f"{row['six_last_p95_ms']} ms; machine {row['machine_busy_pct']}% busy, load {row['loadavg_1m']}")
+    print("BENCH-JSON " + json.dumps(row))
+    if os.environ.get("BENCH_RESULTS"):
+        with open(os.environ["BENCH_RESULTS"], "a") as out:
+            out.write(json.dumps(row) + "\n")
