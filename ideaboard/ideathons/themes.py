@@ -21,6 +21,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from ..i18n import locale_for
+from ..languages import LANGUAGES
 from ..text import fold
 
 ICONS = {
@@ -133,3 +134,28 @@ def theme_hint(theme) -> str:
 def names_by_language(theme) -> dict[str, str]:
     """The theme's name in each interface language, as that language's viewers read it (open data)."""
     return {language: theme_name(theme, language) for language in interface_languages()}
+
+
+def carried_names(value) -> dict[str, str]:
+    """A theme's per-language names as a hall kit or results bundle carries them ({code: name}),
+    checked: known language codes (ideaboard/languages.py), names of 1 to MAX_THEME_NAME characters
+    without NUL. Absent is none; anything else raises ValueError."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or len(value) > len(LANGUAGES):
+        raise ValueError("names")
+    names = {}
+    for code, name in value.items():
+        if code not in LANGUAGES or not isinstance(name, str) or "\x00" in name:
+            raise ValueError("names")
+        name = name.strip()
+        if not name or len(name) > MAX_THEME_NAME:
+            raise ValueError("names")
+        names[code] = name
+    return names
+
+
+def carried_default_key(value) -> str | None:
+    """The default key a kit or bundle carries: a default this version knows, else none (the
+    theme is then shown by its planner's name, which is always carried too)."""
+    return value if isinstance(value, str) and value in DEFAULTS else None
