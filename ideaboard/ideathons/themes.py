@@ -20,7 +20,7 @@ from flask import current_app, has_app_context, has_request_context
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..i18n import locale_for
+from ..i18n import gettext, locale_for
 from ..languages import LANGUAGES
 from ..text import fold
 
@@ -56,6 +56,9 @@ DEFAULT_THEMES = [
     ("other", _l("Otro"), _l("Lo que no cabe en los demás temas")),
 ]
 DEFAULTS = {key: (name, description) for key, name, description in DEFAULT_THEMES}
+# Their Spanish source texts, looked up through the request's kept catalogue (i18n.gettext): a board
+# names every theme several times, and a lazy string resolves the locale and catalogue each time.
+_SOURCES = {key: (name._args[0], description._args[0]) for key, name, description in DEFAULT_THEMES}
 
 MAX_THEMES = 15
 MAX_THEME_NAME = 60
@@ -113,13 +116,14 @@ def kept_default(key: str | None, name: str) -> str | None:
 
 def theme_name(theme, language: str | None = None) -> str:
     """The theme's name as a viewer of `language` (the current interface language) reads it."""
-    language = language or interface_language()
+    current = interface_language()
+    language = language or current
     for given in theme.names:
         if given.language == language:
             return given.name
     if theme.default_key in DEFAULTS:
-        if language == interface_language():
-            return str(DEFAULTS[theme.default_key][0])
+        if language == current:
+            return gettext(_SOURCES[theme.default_key][0])
         return default_names(language)[theme.default_key]
     return theme.name
 
@@ -127,7 +131,7 @@ def theme_name(theme, language: str | None = None) -> str:
 def theme_hint(theme) -> str:
     """A default theme's short description in the current language; empty for the planner's own themes."""
     if theme.default_key in DEFAULTS:
-        return str(DEFAULTS[theme.default_key][1])
+        return gettext(_SOURCES[theme.default_key][1])
     return ""
 
 
