@@ -103,6 +103,11 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.jinja_env.globals["new_client_id"] = new_client_id
 
+    from .ideathons.themes import theme_hint, theme_name
+
+    # A theme's name in the viewer's language, the one way every screen names a theme.
+    app.jinja_env.globals.update(theme_name=theme_name, theme_hint=theme_hint)
+
     from . import policies, rendering
 
     rendering.init_app(app)

@@ -3,7 +3,7 @@ document and the rows cannot drift apart (tests run schemathesis against it)."""
 from ..archive.models import ResponseStatus
 from ..archive.opendata import TABLES
 from ..archive.search import FIRST_YEAR, LAST_YEAR
-from ..ideathons.themes import ICONS
+from ..ideathons.themes import ICONS, interface_languages
 from ..municipalities.services import departments
 
 TYPES = {"integer": {"type": "integer"}, "string": {"type": "string"},
@@ -55,6 +55,12 @@ def document() -> dict:
                                    "ideathons": {"type": "integer", "minimum": 0},
                                    "proposals": {"type": "integer", "minimum": 0}}}
     statuses = [s.value for s in ResponseStatus]
+    languages = interface_languages()
+    theme_names = {"type": "object", "additionalProperties": False,
+                   "description": "El nombre del tema en cada idioma de la interfaz, como lo leen quienes usan ese "
+                                  "idioma: el que dio quien planificó para ese idioma, si no la traducción de un tema "
+                                  "predeterminado, si no el nombre del tema. Vacío si la propuesta no tiene tema.",
+                   "properties": {language: {"type": "string"} for language in languages}}
     error = {"type": "object", "required": ["error", "status"], "properties": {
         "error": {"type": "string"}, "status": {"type": "integer"}}}
     return {
@@ -114,9 +120,9 @@ def document() -> dict:
                 "Ideathon": _schema("ideathons"),
                 "IdeathonPage": _page("Ideathon"),
                 "IdeathonDetail": _schema("ideathons", {"proposal_ids": {"type": "array", "items": {"type": "integer"}}}),
-                "Proposal": _schema("proposals"),
+                "Proposal": _schema("proposals", {"theme_names": theme_names}),
                 "ProposalPage": _page("Proposal"),
-                "ProposalDetail": _schema("proposals", {"responses": {"type": "array", "items": {"$ref": "#/components/schemas/Response"}}}),
+                "ProposalDetail": _schema("proposals", {"theme_names": theme_names, "responses": {"type": "array", "items": {"$ref": "#/components/schemas/Response"}}}),
                 "Response": _schema("responses"),
                 "ResponsePage": _page("Response"),
                 "Statistics": {"type": "object", "additionalProperties": False, "required": [

@@ -6,6 +6,7 @@ from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 
 from ..forms import ShowsErrors
+from ..ideathons.themes import theme_name
 from .models import COMPETENCE_LABELS, COST_LABELS, NEXT_STATUSES, STATUS_LABELS, ResponseStatus
 
 
@@ -24,7 +25,7 @@ class ProposalForm(ShowsErrors, FlaskForm):
     idea_ids = SelectMultipleField(_l("Ideas del tablero de las que sale"), coerce=str, validate_choice=False)
 
     def for_ideathon(self, ideathon, ideas_with_votes):
-        self.theme_id.choices = [SelectChoice("", _l("Sin tema"))] + [SelectChoice(str(t.id), t.name)
+        self.theme_id.choices = [SelectChoice("", _l("Sin tema"))] + [SelectChoice(str(t.id), theme_name(t))
                                                                        for t in ideathon.themes]
         self.idea_ids.choices = [SelectChoice(str(idea.id), f"{idea.text} ({votes})") for idea, votes in ideas_with_votes]
         return self

@@ -15,6 +15,7 @@ from flask_babel import to_user_timezone
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
+from ..ideathons.themes import names_by_language
 from ..municipalities.models import Municipality
 from ..rooms.models import Participant
 from ..votes.models import PaperTally, Vote
@@ -54,7 +55,7 @@ TABLES = {
         Field("title", "string", "Título"),
         Field("problem", "string", "Problema"),
         Field("proposal", "string", "Propuesta"),
-        Field("theme", "string", "Tema"),
+        Field("theme", "string", "Tema, con el nombre que le dio quien planificó"),
         Field("place", "string", "Lugar (zona, aldea, caserío, cantón)"),
         Field("beneficiaries", "string", "Quiénes se benefician"),
         Field("cost_range", "string", "Rango de costo estimado en quetzales (lt10k, 10k-50k, 50k-250k, 250k-1m, gt1m, unknown)"),
@@ -115,7 +116,8 @@ def proposal_row(p: Proposal) -> dict:
     return {"id": p.id, "ideathon_id": p.ideathon_id, "municipality_code": p.municipality.code, "title": p.title,
             "problem": p.problem, "proposal": p.proposal, "theme": p.theme.name if p.theme else "", "place": p.place,
             "beneficiaries": p.beneficiaries, "cost_range": p.cost_range, "office": p.office,
-            "competence": p.competence, "votes": p.votes, "ideas": len(p.ideas), "status": p.status}
+            "competence": p.competence, "votes": p.votes, "ideas": len(p.ideas), "status": p.status,
+            "theme_names": names_by_language(p.theme) if p.theme else {}}
 
 
 def response_row(r: Response) -> dict:
@@ -139,11 +141,21 @@ def tables(ideathon: Ideathon | None = None) -> dict[str, list[dict]]:
     }
 
 
+# Fields of the JSON rows (and the API) that a flat CSV table cannot hold: left out of the CSV files.
+JSON_ONLY = {
+    # The theme's name in each interface language, as that language's viewers read it (the planner's
+    # name per language, else a default theme's translation, else the planner's name); `theme` keeps
+    # the planner's own name.
+    "proposals": {"theme_names"},
+}
+
+
 def to_csv(table: str, rows: list[dict]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=[f.name for f in TABLES[table]], lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    left_out = JSON_ONLY.get(table, set())
+    writer.writerows({key: value for key, value in row.items() if key not in left_out} for row in rows)
     return out.getvalue()
 
 

@@ -24,6 +24,7 @@ from ..charts import bar_chart, stacked_bar
 from ..extensions import db
 from ..ideas.models import Idea, IdeaStatus
 from ..ideathons.models import Ideathon
+from ..ideathons.themes import theme_name
 from ..moderation.models import ModerationAction
 from ..rooms.models import AGE_BAND_LABELS, GENDER_LABELS, AgeBand, Participant, ParticipationSurvey, PhaseChange
 from ..votes.models import Vote
@@ -48,12 +49,12 @@ def report_of(ideathon: Ideathon) -> dict:
     themes = []
     for theme in ideathon.themes:
         themes.append({
-            "id": theme.id, "name": theme.name, "icon": theme.icon,
+            "id": theme.id, "name": theme_name(theme), "icon": theme.icon,
             "ideas": sum(1 for i in contributed if i.theme_id == theme.id),
             "dots": None if counts is None else sum(n for idea_id, n in counts["by_idea"].items()
                                                     if counts["theme_of"][idea_id] == theme.id),
         })
-    names = {theme.id: theme.name for theme in ideathon.themes}
+    names = {theme.id: theme_name(theme) for theme in ideathon.themes}
     proposals = proposals_of(ideathon)
     visible = [i for i in ideas if i.status == IdeaStatus.VISIBLE]
     top = [] if counts is None else sorted(

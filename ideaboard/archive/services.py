@@ -239,7 +239,7 @@ def closing_record(ideathon: Ideathon) -> dict:
 
 def theme_choices() -> list[tuple[str, str]]:
     """The municipal services the archive can be filtered by (a theme's icon names its service)."""
-    return [(icon, str(name)) for name, icon in DEFAULT_THEMES]
+    return [(key, str(name)) for key, name, _description in DEFAULT_THEMES]
 
 
 def archive_years() -> list[int]:

@@ -12,6 +12,7 @@ from ..extensions import db
 from ..ideas.queries import visible_ideas_by_theme
 from ..ideas.services import IdeaError, post_paper_idea
 from ..ideathons.models import Ideathon
+from ..ideathons.themes import theme_name
 from ..rooms.addresses import public_base_url
 from ..rooms.codes import display_code
 from ..rooms.models import JoinCard
@@ -53,7 +54,7 @@ def console(ideathon_id: int):
     ideathon = moderated(ideathon_id)
     settings = SettingsForm(obj=ideathon)
     paper = PaperIdeaForm()
-    paper.theme_id.choices = [SelectChoice(str(t.id), t.name) for t in ideathon.themes]
+    paper.theme_id.choices = [SelectChoice(str(t.id), theme_name(t)) for t in ideathon.themes]
     cards = cards_of(ideathon)
     return render_template(
         "facilitation/console.html", settings=settings, paper=paper,

@@ -156,7 +156,9 @@ def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
                  "max_dots_per_idea": ideathon.max_dots_per_idea, "self_votes": ideathon.self_votes,
                  "cards_only": ideathon.cards_only, "premoderation": ideathon.premoderation},
         "archived_at": when(ideathon.archived_at), "archived_by": names.get(ideathon.archived_by_id),
-        "themes": [{"ref": theme_ref[t.id], "name": t.name, "icon": t.icon, "position": t.position} for t in themes],
+        "themes": [{"ref": theme_ref[t.id], "name": t.name, "icon": t.icon, "position": t.position,
+                    "default_key": t.default_key, "names": {given.language: given.name for given in t.names}}
+                   for t in themes],
         "participants": {
             "count": len(people),
             "muted": [{"person": person_ref[pid], "muted_at": when(at)} for pid, at in muted.items()

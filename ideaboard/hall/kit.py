@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import Role, User
 from ..ideathons.models import Ideathon
-from ..ideathons.themes import ICONS, MAX_THEME_NAME, MAX_THEMES
+from ..ideathons.themes import ICONS, MAX_THEME_NAME, MAX_THEMES, carried_default_key, carried_names
 from ..policies import can_take_to_hall
 from ..refusals import Refusal
 
@@ -76,7 +76,9 @@ def build_kit(ideathon: Ideathon, *, made_by: User | None = None) -> bytes:
                 "dot_budget": ideathon.dot_budget,
                 "max_dots_per_idea": ideathon.max_dots_per_idea,
             },
-            "themes": [{"name": t.name, "icon": t.icon, "position": n} for n, t in enumerate(ideathon.themes)],
+            "themes": [{"name": t.name, "icon": t.icon, "position": n, "default_key": t.default_key,
+                        "names": {given.language: given.name for given in t.names}}
+                       for n, t in enumerate(ideathon.themes)],
             "programme": None if programme is None else {
                 "id": programme.id, "name": programme.name,
                 "starts_on": programme.starts_on.isoformat(), "ends_on": programme.ends_on.isoformat(),
@@ -94,6 +96,8 @@ def build_kit(ideathon: Ideathon, *, made_by: User | None = None) -> bytes:
 class KitTheme:
     name: str
     icon: str
+    default_key: str | None = None  # the default it still is (ideathons/themes.py)
+    names: dict[str, str] = field(default_factory=dict)  # its name per interface language
 
 
 @dataclass
@@ -233,7 +237,11 @@ def read_kit(data: bytes) -> Kit:
         if icon not in ICONS or name.casefold() in seen:
             raise _damaged(where)
         seen.add(name.casefold())
-        read_themes.append((position, n, KitTheme(name, icon)))
+        try:
+            names = carried_names(theme.get("names"))
+        except ValueError:
+            raise _damaged(f"{where}.names") from None
+        read_themes.append((position, n, KitTheme(name, icon, carried_default_key(theme.get("default_key")), names)))
     read_themes = [theme for _position, _n, theme in sorted(read_themes, key=lambda t: t[:2])]
     programme = ideathon.get("programme")
     if programme is not None:

@@ -52,6 +52,8 @@ from ..extensions import db
 from ..i18n import when
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 from ..ideathons.models import Ideathon, RoomPhase, Theme
+from ..ideathons.services import set_theme_names
+from ..ideathons.themes import carried_default_key, carried_names
 from ..moderation.models import Merge, ModerationAction
 from ..municipalities.models import Municipality
 from ..policies import can_plan
@@ -255,8 +257,13 @@ def _parsed(contents: dict) -> dict:
     themes = []
     for row in room_part.items(top.get("themes")):
         row = room_part.obj(row)
+        try:
+            names = carried_names(row.get("names"))
+        except ValueError:
+            room_part.fail()
         themes.append({"ref": room_part.number(row, "ref", 1, 1000), "name": room_part.text(row, "name", 60, empty=False),
-                       "icon": room_part.text(row, "icon", 20), "position": room_part.number(row, "position", 0, 1000)})
+                       "icon": room_part.text(row, "icon", 20), "position": room_part.number(row, "position", 0, 1000),
+                       "default_key": carried_default_key(row.get("default_key")), "names": names})
     theme_refs = {t["ref"] for t in themes}
     if len(theme_refs) != len(themes) or not themes:
         room_part.fail()
@@ -506,6 +513,8 @@ def _store(ideathon: Ideathon, parsed: dict, uploads: list, digest: str, actor: 
     for n, row in enumerate(sorted(head["themes"], key=lambda t: (t["position"], t["ref"]))):
         theme = current[n] if n < len(current) else Theme(ideathon_id=ideathon.id)
         theme.name, theme.icon, theme.position = row["name"], row["icon"], row["position"]
+        theme.default_key = row["default_key"]
+        set_theme_names(theme, row["names"])
         db.session.add(theme)
         theme_of[row["ref"]] = theme
     for theme in current[len(theme_of):]:

@@ -12,6 +12,7 @@ from ..accounts.services import find_user_by_email, generate_password
 from ..database import write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
+from ..ideathons.services import set_theme_names
 from ..municipalities.services import get_by_code
 from ..policies import can_import_kit, can_take_to_hall
 from ..programme.models import Programme
@@ -140,7 +141,10 @@ def import_kit(data: bytes, *, actor: User | None = None) -> KitImport:
             venue=kit.venue, description=kit.description, programme=_programme(kit, actor or coordinator),
             created_by=actor or coordinator, **kit.settings,
         )
-        ideathon.themes = [Theme(name=t.name, icon=t.icon, position=n) for n, t in enumerate(kit.themes)]
+        ideathon.themes = [Theme(name=t.name, icon=t.icon, position=n, default_key=t.default_key)
+                           for n, t in enumerate(kit.themes)]
+        for theme, carried in zip(ideathon.themes, kit.themes):
+            set_theme_names(theme, carried.names)
         ideathon.moderators = [user for user, account in made if account.role == Role.MODERATOR.value]
         db.session.add(ideathon)
     return KitImport(ideathon, [account for _user, account in made])

@@ -2,9 +2,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.i18n import translations as wtf_translations
 from wtforms import (
-    DateTimeLocalField, FieldList, Form, FormField, HiddenField, SelectField,
+    DateTimeLocalField, Field, FieldList, Form, FormField, HiddenField, SelectField,
     SelectMultipleField, StringField, TextAreaField,
 )
+from wtforms.utils import unset_value
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -25,6 +26,21 @@ class StartsAtField(DateTimeLocalField):
             raise ValueError(_l("Escriba una fecha y una hora válidas.")) from error
 
 
+class NamesField(Field):
+    """A theme's name per interface language: one input per language, named `<field>-<language>`
+    (themes-0-names-en), read as {language: name}. The template draws the inputs; the service checks
+    the languages and the lengths."""
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        self.process_errors = []
+        self.data = dict(data) if isinstance(data, dict) else {}
+        if formdata is not None:
+            prefix = self.name + "-"
+            posted = {key[len(prefix):]: formdata.get(key, "") for key in formdata if key.startswith(prefix)}
+            if posted:
+                self.data = posted
+
+
 class ThemeForm(Form):
     """One row of the theme editor (a sub-form: the parent form carries the CSRF token)."""
 
@@ -33,6 +49,8 @@ class ThemeForm(Form):
             return wtf_translations  # WTForms' own messages in the visitor's language, as in FlaskForm
 
     theme_id = HiddenField()
+    default_key = HiddenField()  # the default this row started from (ideathons/themes.py)
+    names = NamesField()
     name = StringField(_l("Nombre del tema"), validators=[Optional(), Length(max=MAX_THEME_NAME)])
     icon = SelectField(_l("Ícono"), choices=[SelectChoice(key, label) for key, label in ICONS.items()])
 
@@ -66,7 +84,8 @@ class IdeathonForm(FlaskForm):
 
     def theme_rows(self) -> list[dict]:
         return [
-            {"theme_id": e.form.theme_id.data or "", "name": e.form.name.data or "", "icon": e.form.icon.data}
+            {"theme_id": e.form.theme_id.data or "", "name": e.form.name.data or "", "icon": e.form.icon.data,
+             "default_key": e.form.default_key.data or "", "names": e.form.names.data or {}}
             for e in self.themes
         ]
 
@@ -83,6 +102,8 @@ class IdeathonForm(FlaskForm):
                     name=entry.form.name.data or "",
                     icon=entry.form.icon.data,
                     theme_id=row_id(entry.form.theme_id.data),
+                    default_key=entry.form.default_key.data or None,
+                    names=entry.form.names.data or {},
                 )
                 for entry in self.themes
             ],

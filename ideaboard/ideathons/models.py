@@ -232,8 +232,29 @@ class Theme(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     ideathon_id: Mapped[int] = mapped_column(sa.ForeignKey("ideathons.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(sa.String(60))  # the planner's name, in the planner's language
     icon: Mapped[str] = mapped_column(sa.String(20), default="other")
     position: Mapped[int] = mapped_column(default=0)
+    # The default theme it was made from and still is (ideathons/themes.py, DEFAULT_THEMES): set only
+    # while the planner keeps the default's name, so every viewer reads it in their own language.
+    default_key: Mapped[str | None] = mapped_column(sa.String(20))
 
     ideathon = relationship("Ideathon", back_populates="themes")
+    # Loaded with the themes (one query for all of a board's themes, never one per card).
+    names = relationship("ThemeName", order_by="ThemeName.language", cascade="all, delete-orphan",
+                         lazy="selectin", back_populates="theme")
+
+
+class ThemeName(db.Model):
+    """A theme's name in one interface language, as the planner gave it."""
+
+    __tablename__ = "theme_names"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    theme_id: Mapped[int] = mapped_column(sa.ForeignKey("themes.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(sa.String(12))
+    name: Mapped[str] = mapped_column(sa.String(60))
+
+    theme = relationship("Theme", back_populates="names")
+
+    __table_args__ = (sa.UniqueConstraint("theme_id", "language", name="uq_theme_names_theme_language"),)

@@ -1,5 +1,5 @@
 """Rules for ideathons: what a valid plan is, cancelling, moderators (who may: ideaboard.policies)."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -15,8 +15,9 @@ from ..policies import can_be_assigned_to_moderate, can_plan
 from ..programme.models import Programme
 from ..refusals import Refusal
 from ..rooms.sequence import next_sequence
-from .models import Ideathon, IdeathonStatus, Theme, ideathon_moderators
-from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES
+from ..languages import language_name
+from .models import Ideathon, IdeathonStatus, Theme, ThemeName, ideathon_moderators
+from .themes import ICONS, MAX_THEME_NAME, MAX_THEMES, interface_languages, kept_default
 
 
 class IdeathonError(Refusal):
@@ -30,6 +31,8 @@ class ThemeDraft:
     name: str
     icon: str = "other"
     theme_id: int | None = None
+    default_key: str | None = None  # the default it started from (kept only while its name is kept)
+    names: dict[str, str] = field(default_factory=dict)  # its name per interface language, as given
 
 
 @dataclass
@@ -72,7 +75,8 @@ def _checked(plan: IdeathonPlan) -> IdeathonPlan:
     if not plan.venue:
         raise IdeathonError(_l("Indique el lugar."))
     plan.description = (plan.description or "").strip()
-    themes = [ThemeDraft(t.name.strip(), t.icon, t.theme_id) for t in plan.themes if t.name and t.name.strip()]
+    themes = [ThemeDraft(t.name.strip(), t.icon, t.theme_id, t.default_key, dict(t.names or {}))
+              for t in plan.themes if t.name and t.name.strip()]
     if not themes:
         raise IdeathonError(_l("La ideatón necesita al menos un tema."))
     if len(themes) > MAX_THEMES:
@@ -87,8 +91,47 @@ def _checked(plan: IdeathonPlan) -> IdeathonPlan:
         if key in seen:
             raise IdeathonError(_l("El tema «%(name)s» está repetido.", name=theme.name))
         seen.add(key)
+        theme.names = _checked_names(theme)
+        theme.default_key = kept_default(theme.default_key, theme.name)
+    for language in interface_languages():
+        seen = set()
+        for theme in themes:
+            key = theme.names.get(language, "").casefold()
+            if key and key in seen:
+                raise IdeathonError(_l("El tema «%(name)s» está repetido en %(language)s.",
+                                       name=theme.names[language], language=language_name(language)))
+            seen.add(key)
     plan.themes = themes
     return plan
+
+
+def _checked_names(theme: ThemeDraft) -> dict[str, str]:
+    """A theme's names per language, as typed: empty ones dropped; an unknown language or a long name refused."""
+    languages = interface_languages()
+    names = {}
+    for language, name in theme.names.items():
+        name = (name or "").strip()
+        if not name:
+            continue
+        if language not in languages:
+            raise IdeathonError(_l("El idioma «%(code)s» no es uno de los idiomas de la interfaz.", code=language[:12]))
+        if len(name) > MAX_THEME_NAME:
+            raise IdeathonError(_l("El nombre de «%(theme)s» en %(language)s puede tener como máximo %(n)s caracteres.",
+                                   theme=theme.name, language=language_name(language), n=MAX_THEME_NAME))
+        names[language] = name
+    return names
+
+
+def set_theme_names(theme: Theme, names: dict[str, str]) -> None:
+    """Make the theme's per-language names exactly `names` (updated in place: a language's row is kept)."""
+    current = {given.language: given for given in theme.names}
+    for language, name in names.items():
+        if language in current:
+            current.pop(language).name = name
+        else:
+            theme.names.append(ThemeName(language=language, name=name))
+    for gone in current.values():
+        theme.names.remove(gone)
 
 
 def _apply_themes(ideathon: Ideathon, drafts: list[ThemeDraft]) -> None:
@@ -100,6 +143,8 @@ def _apply_themes(ideathon: Ideathon, drafts: list[ThemeDraft]) -> None:
         if theme is None:
             theme = Theme(ideathon=ideathon)
         theme.name, theme.icon, theme.position = draft.name, draft.icon, position
+        theme.default_key = draft.default_key
+        set_theme_names(theme, draft.names)
         kept.append(theme)
     ideathon.themes = kept
 
@@ -119,7 +164,7 @@ def create_ideathon(plan: IdeathonPlan, *, actor: User) -> Ideathon:
             programme=plan.programme,
         )
         db.session.add(ideathon)
-        _apply_themes(ideathon, [ThemeDraft(t.name, t.icon) for t in plan.themes])
+        _apply_themes(ideathon, [ThemeDraft(t.name, t.icon, None, t.default_key, t.names) for t in plan.themes])
         events.record(events.ideathon_planned, ideathon=ideathon)
     return ideathon
 

@@ -9,6 +9,7 @@ from ..accounts import role_required
 from ..database import utcnow
 from ..evidence.services import evidence_for
 from ..inputs import whole_number
+from ..languages import language_name
 from ..municipalities.services import all_municipalities
 from ..policies import PLANNERS, ROOM_STAFF, can_moderate, can_see_programme
 from ..programme.services import programme_choices
@@ -18,7 +19,7 @@ from .services import (
     IdeathonError, active_moderators, assign_moderators, cancel_ideathon, create_ideathon, get_ideathon,
     ideathons_for_staff, update_ideathon,
 )
-from .themes import MAX_THEMES, default_themes
+from .themes import MAX_THEMES, default_themes, interface_languages
 
 bp = Blueprint("ideathons", __name__, url_prefix="/ideatones")
 
@@ -44,7 +45,7 @@ def _edit_themes(form: IdeathonForm) -> bool:
     i = whole_number(index, 0, MAX_THEMES)
     i = -1 if i is None else i
     if action == "add" and len(rows) < MAX_THEMES:
-        rows.append({"theme_id": "", "name": "", "icon": "other"})
+        rows.append({"theme_id": "", "name": "", "icon": "other", "default_key": "", "names": {}})
     elif action == "up" and 0 < i < len(rows):
         rows[i - 1], rows[i] = rows[i], rows[i - 1]
     elif action == "down" and 0 <= i < len(rows) - 1:
@@ -57,11 +58,17 @@ def _edit_themes(form: IdeathonForm) -> bool:
 
 def _render_form(form: IdeathonForm, ideathon=None, status=200):
     if is_htmx() and request.form.get("op", "save") != "save":
-        return render_template("ideathons/_theme_editor.html", form=form, max_themes=MAX_THEMES), status
+        return render_template("ideathons/_theme_editor.html", form=form, max_themes=MAX_THEMES,
+                               name_languages=_name_languages()), status
     return render_template(
         "ideathons/form.html", form=form, ideathon=ideathon,
-        municipalities=all_municipalities(), max_themes=MAX_THEMES,
+        municipalities=all_municipalities(), max_themes=MAX_THEMES, name_languages=_name_languages(),
     ), status
+
+
+def _name_languages() -> list[tuple[str, str]]:
+    """The languages a theme may be named in (the interface's), each with its own name."""
+    return [(code, language_name(code)) for code in interface_languages()]
 
 
 def _save(form: IdeathonForm, ideathon=None):
@@ -128,7 +135,8 @@ def edit(ideathon_id: int):
         form.venue.data = ideathon.venue
         form.description.data = ideathon.description
         form.set_theme_rows(
-            [{"theme_id": str(t.id), "name": t.name, "icon": t.icon} for t in ideathon.themes]
+            [{"theme_id": str(t.id), "name": t.name, "icon": t.icon, "default_key": t.default_key or "",
+              "names": {given.language: given.name for given in t.names}} for t in ideathon.themes]
         )
     return _save(form, ideathon)
 

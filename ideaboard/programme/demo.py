@@ -134,7 +134,7 @@ def load_pilot_programme(admin, *, today: date | None = None) -> Programme | Non
     ideathons = [create_ideathon(IdeathonPlan(
         municipality=get_by_code(code), title=f"Ideatón de {town}", starts_at_local=morning + timedelta(days=days),
         venue="Salón municipal", description="Vecinas y vecinos proponen cómo mejorar los servicios municipales.",
-        themes=[ThemeDraft(t["name"], t["icon"]) for t in default_themes()], programme=programme), actor=admin)
+        themes=[ThemeDraft(t["name"], t["icon"], default_key=t["default_key"]) for t in default_themes()], programme=programme), actor=admin)
         for code, days, town in CALENDAR]
 
     for milestone_step, steps in _milestones(ideathons):

@@ -111,7 +111,8 @@ def room(request, tmp_path_factory):
         ideathon = create_ideathon(IdeathonPlan(
             municipality=get_by_code("0108"), title="Ideatón de banco", venue="Salón municipal", description="",
             starts_at_local=(utcnow() + timedelta(days=1)).replace(second=0, microsecond=0),
-            themes=[ThemeDraft(t["name"], t["icon"]) for t in default_themes()], programme=None), actor=coordinator)
+            themes=[ThemeDraft(t["name"], t["icon"], default_key=t["default_key"]) for t in default_themes()],
+            programme=None), actor=coordinator)
         open_room(ideathon, actor=coordinator)
         change_phase(ideathon, "ideas", actor=coordinator)
         room_id, code, coordinator_id = ideathon.id, ideathon.room_code, coordinator.id

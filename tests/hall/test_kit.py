@@ -64,9 +64,9 @@ def test_the_kit_carries_what_a_room_needs_and_no_secret(app, planned):
     assert ideathon["settings"] == {"silent_ideas": True, "hidden_counts": False, "self_votes": True,
                                     "cards_only": False, "premoderation": True, "dot_budget": 5,
                                     "max_dots_per_idea": 2}
-    assert ideathon["themes"] == [{"name": "Agua", "icon": "water", "position": 0},
-                                  {"name": "Calles", "icon": "road", "position": 1},
-                                  {"name": "Basura", "icon": "waste", "position": 2}]
+    assert ideathon["themes"] == [{"name": "Agua", "icon": "water", "position": 0, "default_key": None, "names": {}},
+                                  {"name": "Calles", "icon": "road", "position": 1, "default_key": None, "names": {}},
+                                  {"name": "Basura", "icon": "waste", "position": 2, "default_key": None, "names": {}}]
     assert ideathon["programme"]["name"] == "Programa piloto" and ideathon["programme"]["id"] == planned.programme_id
     assert document["staff"] == [{"name": "Ana López", "role": "moderator"}, {"name": "Beto Pérez", "role": "moderator"},
                                  {"name": "Carmen Coordinadora", "role": "coordinator"}]
@@ -193,6 +193,15 @@ BAD_KITS = {
                         "ideathon.themes[0]"),
     "a theme twice": (lambda kit: edited(kit, lambda d: d["ideathon"]["themes"][1].update(name="agua")),
                       "ideathon.themes[1]"),
+    "a theme's name in an unknown language": (
+        lambda kit: edited(kit, lambda d: d["ideathon"]["themes"][0].update(names={"xx": "Water"})),
+        "ideathon.themes[0].names"),
+    "a theme's name in English too long": (
+        lambda kit: edited(kit, lambda d: d["ideathon"]["themes"][0].update(names={"en": "W" * 61})),
+        "ideathon.themes[0].names"),
+    "a theme's names as a list": (
+        lambda kit: edited(kit, lambda d: d["ideathon"]["themes"][0].update(names=["Water"])),
+        "ideathon.themes[0].names"),
     "11 dots": (lambda kit: edited(kit, lambda d: d["ideathon"]["settings"].update(dot_budget=11)), "dot_budget"),
     "more per idea than in all": (lambda kit: edited(kit, lambda d: d["ideathon"]["settings"].update(max_dots_per_idea=6)),
                                   "max_dots_per_idea"),
