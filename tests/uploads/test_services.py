@@ -230,7 +230,7 @@ def test_prune_keeps_what_evidence_or_an_agreement_points_at(app, make_user, mak
     with stored(check_upload(upload(phone_photo())), actor=actor) as row, write():
         db.session.add(Evidence(kind="photo", title="Foto", description="Vecinos", upload=row, ideathon_id=ideathon.id))
         row.created_at = utcnow() - timedelta(days=2)
-    assert prune_uploads() == {"rows": 0, "files": 0}
+    assert prune_uploads() == {"rows": 0, "files": 0, "voice": 0}
     assert (upload_folder() / row.stored_name).exists()
 
 
