@@ -215,7 +215,7 @@ def test_prune_removes_unused_uploads_and_files_without_a_row(app, make_user, ru
 
     result = runner.invoke(args=["uploads", "prune"])
     assert result.exit_code == 0, result.output
-    assert "Removed 1 unused uploads and 1 files" in result.output
+    assert "Removed 1 unused uploads, 1 files without a record" in result.output
     assert not (folder / old.stored_name).exists() and not stray.exists()
     assert (folder / fresh.stored_name).exists()
     assert [u.id for u in db.session.query(Upload)] == [fresh.id]
