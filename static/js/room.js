@@ -405,8 +405,9 @@
   });
 
   function answered(form, xhr) {
-    // 403: a refusal for this phone (muted, card annulled), answered in the form or the board's message.
-    if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409 && xhr.status !== 403) { return; }
+    // 403: a refusal for this phone (muted, card annulled), answered in the form or the board's message;
+    // 413: a recording too heavy, answered in its form.
+    if ([200, 403, 409, 413, 422].indexOf(xhr.status) < 0) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     form.tries = 0;
