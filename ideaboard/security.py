@@ -9,6 +9,8 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # blob: the phone plays back its own voice recording before sending it (static/js/voice.js).
+        "media-src 'self' blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",

@@ -8,6 +8,7 @@ Screenshots at 360x740: the recorder ready, recording, recorded; the insecure-co
 console's voice row.
 """
 import re
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -17,7 +18,6 @@ from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.ideas.models import Idea
 from ideaboard.ideathons.services import assign_moderators
-from ideaboard.rooms.services import change_phase
 from tests.uploads.audio_samples import m4a_aac
 
 from .conftest import (
@@ -65,6 +65,15 @@ def open_voice(page):
     return details
 
 
+def wait_until(page, script: str, arg=None) -> None:
+    """Poll a condition in the page (page.wait_for_function would evaluate a string in the page,
+    which the CSP forbids)."""
+    deadline = time.monotonic() + BROWSER_TIMEOUT_MS / 1000
+    while not page.evaluate(script, arg):
+        assert time.monotonic() < deadline, f"timed out waiting for {script}"
+        page.wait_for_timeout(100)
+
+
 def voice_ids():
     db.session.rollback()
     return list(db.session.scalars(sa.select(Idea.id).where(Idea.from_voice).order_by(Idea.id)))
@@ -103,8 +112,7 @@ def test_a_phone_records_an_idea_the_moderator_hears_and_transcribes_it_and_the_
     box.get_by_role("button", name="Detener").click()
     expect(form).to_have_attribute("data-voice-state", "recorded")
     # The recording can be listened to before sending.
-    recording_phone.wait_for_function(
-        "document.querySelector('audio[data-voice-preview]').readyState >= 1", timeout=BROWSER_TIMEOUT_MS)
+    wait_until(recording_phone, "() => document.querySelector('audio[data-voice-preview]').readyState >= 1")
     with recording_phone.expect_response(lambda r: r.request.method == "POST" and "/ideas/voz" in r.url) as sent:
         box.get_by_role("button", name="Enviar grabación").click()
     assert sent.value.status == 200, sent.value.text()[:300]
@@ -127,15 +135,13 @@ def test_a_phone_records_an_idea_the_moderator_hears_and_transcribes_it_and_the_
     assert heard.status == 200 and heard.headers["content-type"].startswith("audio/"), heard.status
     assert len(heard.body()) > 1000
     console.evaluate("a => { a.preload = 'auto'; a.load(); }", player.element_handle())
-    console.wait_for_function("a => a.readyState >= 1 && !a.error", arg=player.element_handle(),
-                              timeout=BROWSER_TIMEOUT_MS)
+    wait_until(console, "a => a.readyState >= 1 && !a.error", player.element_handle())
     row.scroll_into_view_if_needed()
     row.screenshot(path=str(screenshot(console, "voice-console").with_name("voice-console-row-phone.png")))
     check_page(console, "voice-console")
 
     row.get_by_role("link", name="Transcribir").click()
     console.wait_for_url(f"**/moderar/ideas/{idea_id}/transcribir")
-    console.wait_for_function("document.querySelector('#voice-audio').readyState >= 1 || true")
     check_page(console, "voice-transcribe")
     console.get_by_label("Texto de la idea").fill(SAID)
     console.get_by_label("Idioma en que se dijo").select_option("quc")
@@ -149,7 +155,8 @@ def test_a_phone_records_an_idea_the_moderator_hears_and_transcribes_it_and_the_
         card = page.locator(f"#idea-{idea_id}")
         expect(card).to_contain_text(SAID)
         expect(card).to_contain_text("Idea por voz, transcrita por la moderación")
-    change_phase(room, "voting", actor=room.created_by)
+    console.get_by_role("button", name="Empezar la votación").click()
+    expect(console.get_by_role("heading", name="Fase: Votación")).to_be_visible()
     expect(phone.locator("#room-phase")).to_have_attribute("data-phase", "voting")
     vote(phone, SAID)
     expect(phone.locator(f"#idea-{idea_id}")).to_contain_text("Usted: 1 punto")
