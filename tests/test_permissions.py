@@ -67,6 +67,8 @@ ACCESS = {
     "moderation.unhide": PLANNERS,
     "moderation.approve": PLANNERS,
     "moderation.edit": PLANNERS,
+    "moderation.audio": PLANNERS,  # a voice idea's recording: its room's moderators only
+    "moderation.transcribe": PLANNERS,
     "moderation.move": PLANNERS,
     "moderation.pin": PLANNERS,
     "moderation.merge": PLANNERS,
@@ -104,6 +106,7 @@ ACCESS = {
     "votes.cast": {PARTICIPANT},
     "votes.withdraw": {PARTICIPANT},
     "ideas.post": {PARTICIPANT},
+    "ideas.post_voice": {PARTICIPANT},
     "ideas.edit": {PARTICIPANT},
     "ideas.withdraw": {PARTICIPANT},
     # The programme (the walk's programme is published; its pilot is Mixco, 0108, the official's municipality).
@@ -160,6 +163,10 @@ ACCESS = {
     "evaluation.report": PUBLIC,
     "evaluation.report_pdf": PUBLIC,
 }
+
+# Routes that answer 404 to anyone not logged in (a participant's phone included), as if there were
+# nothing there, rather than sending them to log in: a voice idea's recording.
+NOT_FOUND_TO_VISITORS = {"moderation.audio"}
 
 SKIPPED = {
     "accounts.logout",  # it would end this visitor's session; tested in tests/accounts
@@ -231,6 +238,8 @@ def test_each_route_answers_each_visitor_as_expected(app, make_user, open_room, 
                 body = response.get_data(as_text=True)
                 # A participant's action (posting, voting) tells staff, as anyone, how to join the room.
                 assert "Acceso no permitido" in body or "Aún no está en esta sala" in body, where
+            elif rule.endpoint in NOT_FOUND_TO_VISITORS:
+                assert response.status_code == 404, where
             elif response.status_code == 302:  # sent to log in, or to join the room
                 assert location.startswith(("/entrar?next=", "/unirse")), where
             else:

@@ -17,7 +17,7 @@ from ideaboard.ideas.models import Idea, IdeaStatus, IdeaTranslation
 from ideaboard.ideathons.models import Ideathon
 from ideaboard.ideathons.services import assign_moderators
 from ideaboard.moderation import services as mod
-from ideaboard.rooms.services import change_phase, update_settings
+from ideaboard.rooms.services import change_phase
 from ideaboard.uploads.models import Upload
 from ideaboard.uploads.services import upload_folder
 from tests.conftest import Auth
@@ -290,3 +290,29 @@ def test_the_microphone_is_allowed_only_on_the_board_of_a_phone(app, client, ope
     Auth(console).login(moderator)
     for path in (f"/sala/{room.id}", f"/sala/{room.id}/moderar", "/"):
         assert "microphone=()" in console.get(path).headers["Permissions-Policy"], path
+
+
+def test_the_archive_marks_a_transcribed_voice_idea_and_never_offers_its_recording(app, client, open_room, join):
+    from ideaboard.archive.services import ProposalDraft, archive_ideathon, draft_proposal
+
+    room = open_room(themes=[("Agua", "water")])
+    phone = app.test_client()
+    join(phone, room)
+    send(phone, room, webm_opus(1.0))
+    (idea,) = voice_ideas()
+    mod.transcribe_voice_idea(room, idea.id, actor=room.created_by, text="Pozo para la aldea", language="mam",
+                              spanish="Un pozo para la aldea")
+    change_phase(room, "voting", actor=room.created_by)
+    change_phase(room, "closed", actor=room.created_by)
+    proposal = draft_proposal(room, ProposalDraft(
+        title="Un pozo para la aldea", problem="No hay agua.", proposal="Perforar un pozo.",
+        theme_id=room.themes[0].id, place="Aldea", beneficiaries="Unas 50 familias", cost_range="50k-250k",
+        office="Dirección Municipal de Agua", competence="municipal", idea_ids=[idea.id]), actor=room.created_by)
+    archive_ideathon(room, actor=room.created_by)
+    visitor = app.test_client()
+    for path in (f"/ideatones/{room.id}/archivo", f"/propuestas/{proposal.id}", f"/ideatones/{room.id}/informe"):
+        page = visitor.get(path)
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, path
+        assert "Idea por voz, transcrita por la moderación" in html and "Pozo para la aldea" in html, path
+        assert "/audio" not in html and "<audio" not in html, path
