@@ -489,6 +489,18 @@
     if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form, backoff(tries(form))); }
   });
 
+  // "Grabar mi idea" (static/js/voice.js) loads the first time a voice form is opened: a phone that
+  // never records never downloads it.
+  var voiceLoading = false;
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (voiceLoading || !box.open || !box.hasAttribute || !box.hasAttribute("data-voice-js")) { return; }
+    voiceLoading = true;
+    var script = document.createElement("script");
+    script.src = box.getAttribute("data-voice-js");
+    document.head.appendChild(script);
+  }, true);
+
   startTimer();
   voteButtons();
   scrollableColumns();

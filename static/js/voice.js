@@ -6,7 +6,8 @@
    (60 s) with a visible timer; then listen, record again, or send. The recording (Opus at a low
    bitrate: a minute is about 120 KB) is put into the form's file input, so the form is sent as any
    other of the room's forms: by htmx, with its client_id, and again by room.js after a lost
-   connection or a busy server, stored once. This file builds no markup: the form carries it all. */
+   connection or a busy server, stored once. This file builds no markup: the form carries it all.
+   room.js loads it the first time a voice form is opened. */
 (function () {
   "use strict";
 

@@ -196,7 +196,7 @@ def test_on_plain_http_at_the_hall_s_address_the_phone_offers_its_own_recorder(a
     box = open_voice(recording_phone)
     expect(box.locator("form[data-voice]")).to_have_attribute("data-voice-ready", "file")
     expect(box.locator("[data-voice-recorder]")).to_be_hidden()
-    expect(box.get_by_text("Esta conexión no es segura")).to_be_visible()
+    expect(box.get_by_text("Sin HTTPS el teléfono no deja grabar")).to_be_visible()
     expect(box.locator("input[type=file]")).to_be_visible()
     box.scroll_into_view_if_needed()
     check_page(recording_phone, "voice-insecure")
