@@ -42,6 +42,19 @@ class Config:
     # @accepts_uploads take requests this large (ideaboard/uploads).
     UPLOAD_FOLDER = None
     UPLOAD_MAX_BYTES = 10 * 1024 * 1024
+    # Ideas by voice (docs/voice-ideas.md): the longest recording (seconds, plus a margin for a
+    # phone's recorder that stops late), the heaviest (a minute of a phone's own AAC recorder fits;
+    # the page's recorder sends about 120 KB), and how many days after the ideathon is archived
+    # `flask uploads prune` deletes them.
+    VOICE_MAX_SECONDS = 60
+    VOICE_MARGIN_SECONDS = 3
+    VOICE_MAX_BYTES = 3 * 1024 * 1024
+    VOICE_RETENTION_DAYS = 30
+    # A local speech-to-text engine (optional): a command line, run with the recording's path as its
+    # last argument, that prints the text. Its draft pre-fills the moderator's transcription. None:
+    # the moderators transcribe by ear. Never a cloud service.
+    SPEECH_TO_TEXT_COMMAND = None
+    SPEECH_TO_TEXT_TIMEOUT = 30
 
     # The interface languages offered, codes of ideaboard/languages.py, each with a compiled catalogue
     # (Spanish, the source, needs none and is always offered): IDEABOARD_LANGUAGES=es,en,quc or a JSON

@@ -9,6 +9,8 @@ CSP = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
+        # blob: the phone plays back its own voice recording before sending it (static/js/voice.js).
+        "media-src 'self' blob:",
         "font-src 'self'",
         "connect-src 'self'",
         "form-action 'self'",
@@ -17,6 +19,13 @@ CSP = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+# No page may use the camera, the microphone, the location or payments...
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=()"
+# ...except the room's board for a participant, which may record an idea by voice (this origin
+# only, never a frame of another). rooms/views.py sets it on that page alone.
+RECORDING_PERMISSIONS_POLICY = "camera=(), microphone=(self), geolocation=(), payment=()"
 
 
 def init_app(app: Flask) -> None:
@@ -30,7 +39,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
         if app.config["SESSION_COOKIE_SECURE"]:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         # One URL serves the whole page and its htmx fragment: caches must keep them apart.

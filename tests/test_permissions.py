@@ -68,6 +68,8 @@ ACCESS = {
     "moderation.unhide": PLANNERS,
     "moderation.approve": PLANNERS,
     "moderation.edit": PLANNERS,
+    "moderation.audio": PLANNERS,  # a voice idea's recording: its room's moderators only
+    "moderation.transcribe": PLANNERS,
     "moderation.move": PLANNERS,
     "moderation.pin": PLANNERS,
     "moderation.merge": PLANNERS,
@@ -105,6 +107,7 @@ ACCESS = {
     "votes.cast": {PARTICIPANT},
     "votes.withdraw": {PARTICIPANT},
     "ideas.post": {PARTICIPANT},
+    "ideas.post_voice": {PARTICIPANT},
     "ideas.edit": {PARTICIPANT},
     "ideas.withdraw": {PARTICIPANT},
     # The programme (the walk's programme is published; its pilot is Mixco, 0108, the official's municipality).
@@ -161,6 +164,10 @@ ACCESS = {
     "evaluation.report": PUBLIC,
     "evaluation.report_pdf": PUBLIC,
 }
+
+# Routes that answer 404 to anyone not logged in (a participant's phone included), as if there were
+# nothing there, rather than sending them to log in: a voice idea's recording.
+NOT_FOUND_TO_VISITORS = {"moderation.audio"}
 
 SKIPPED = {
     "accounts.logout",  # it would end this visitor's session; tested in tests/accounts
@@ -247,6 +254,8 @@ def walk(app, make_user, open_room, join, visitor, languages=(None,)) -> int:
                     body = response.get_data(as_text=True)
                     # A participant's action (posting, voting) tells staff, as anyone, how to join the room.
                     assert any(text in body for text in refusals[lang]), where
+                elif rule.endpoint in NOT_FOUND_TO_VISITORS:
+                    assert response.status_code == 404, where
                 elif response.status_code == 302:  # sent to log in, or to join the room
                     assert location.startswith(("/entrar?next=", "/unirse")), where
                 else:

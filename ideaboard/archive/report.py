@@ -79,7 +79,7 @@ def report_of(ideathon: Ideathon) -> dict:
         "moderation": _moderation(ideathon, ideas),
         "proposals": proposals,
         "top_ideas": [{"text": idea.text, "theme": names[idea.theme_id], "dots": n, "from_paper": idea.from_paper,
-                       "consolidated": idea.consolidated} for idea, n in top if n],
+                       "from_voice": idea.from_voice, "consolidated": idea.consolidated} for idea, n in top if n],
     }
 
 
@@ -161,7 +161,7 @@ def _moderation(ideathon: Ideathon, ideas: list[Idea]) -> dict:
 
 # The audit log's entries that act on the board (not the proposals and the archiving).
 MODERATION_ACTIONS = {"hide", "unhide", "reject", "approve", "edit", "move", "pin", "unpin", "mute", "unmute",
-                      "merge", "split"}
+                      "merge", "split", "transcribe"}
 
 
 def charts_of(report: dict, *, svg_css: str | None = None) -> dict:

@@ -118,8 +118,10 @@ def build_bundle(ideathon: Ideathon, *, actor: User | None = None) -> bytes:
 def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
     themes = list(ideathon.themes)
     theme_ref = {theme.id: n for n, theme in enumerate(themes, 1)}
+    # A voice idea nobody transcribed has no text, and its recording never leaves the hall: left out.
     ideas = db.session.scalars(sa.select(Idea).where(Idea.ideathon_id == ideathon.id,
-                                                     Idea.status != IdeaStatus.WITHDRAWN.value)
+                                                     Idea.status != IdeaStatus.WITHDRAWN.value,
+                                                     sa.not_(sa.and_(Idea.from_voice, Idea.transcribed_at.is_(None))))
                                .order_by(Idea.id)).all()
     idea_ref = {idea.id: n for n, idea in enumerate(ideas, 1)}
     log = db.session.scalars(sa.select(ModerationAction).where(ModerationAction.ideathon_id == ideathon.id)

@@ -46,6 +46,15 @@ class Idea(db.Model):
     # The language it is written in (a code of ideaboard/languages.py): its author's interface
     # language unless they chose another when posting.
     language: Mapped[str] = mapped_column(sa.String(12), default="es", server_default="es")
+    # Ideas by voice (docs/voice-ideas.md). A recording arrives as a *pending* idea with no text and
+    # its audio: only its author (as waiting) and the moderators see it, as pre-moderation's ideas.
+    # A moderator's transcription gives it its text and language and puts it on the board; from then
+    # on it is an idea like any other, marked as transcribed. The recording (served only to the
+    # room's moderators) goes VOICE_RETENTION_DAYS after the archive; `from_voice` stays.
+    from_voice: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    audio_id: Mapped[int | None] = mapped_column(sa.ForeignKey("uploads.id", ondelete="SET NULL"))
+    transcribed_at: Mapped[datetime | None] = mapped_column(sa.DateTime)
+    transcribed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
 
     theme = relationship("Theme")
     participant = relationship("Participant")
@@ -64,6 +73,11 @@ class Idea(db.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == IdeaStatus.PENDING
+
+    @property
+    def awaits_transcription(self) -> bool:
+        """A voice idea no moderator has transcribed yet: no text to show, vote on or merge."""
+        return self.from_voice and self.transcribed_at is None
 
     @property
     def edited_by_moderation(self) -> bool:

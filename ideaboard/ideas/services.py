@@ -1,4 +1,5 @@
-"""Rules for ideas: posting (idempotent), editing and withdrawing one's own, while the room collects."""
+"""Rules for ideas: posting (idempotent), editing and withdrawing one's own, while the room collects.
+An idea may also come by voice (`post_voice_idea`): a recording the moderators transcribe."""
 import re
 import uuid
 
@@ -16,6 +17,7 @@ from ..policies import can_moderate
 from ..refusals import Refusal
 from ..rooms.models import Participant
 from ..rooms.sequence import next_sequence
+from ..uploads.services import check_voice, stored
 from .models import MAX_IDEA_LENGTH, Idea, IdeaStatus
 
 _CLIENT_ID = re.compile(r"^[A-Za-z0-9-]{8,36}$")
@@ -72,6 +74,55 @@ def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: s
             events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
     except IntegrityError:
         # The same post won a race in another process: answer with what it stored.
+        existing = _by_client_id(participant, client_id)
+        if existing is None:
+            raise
+        return existing, False
+    return idea, True
+
+
+def post_voice_idea(ideathon: Ideathon, participant: Participant, *, theme_id, audio, client_id: str
+                    ) -> tuple[Idea, bool]:
+    """Store a participant's recorded idea (`audio`: the uploaded file) in a theme.
+
+    It arrives *pending*, with no text and its recording: only its author (as waiting) and the
+    room's moderators see it, as "Idea por voz, sin transcribir", until a moderator transcribes it
+    (moderation.services.transcribe_voice_idea), which puts it on the board. Pending is the status
+    that already means "its author and the moderators only" everywhere (the board's queries, the
+    broadcasts, the archive, which never takes a pending idea); the recording and the missing
+    transcription tell it apart from pre-moderation's waiting ideas, and keep it from being
+    approved, edited, merged or voted on before it has a text.
+
+    The recording is checked by content before any transaction (uploads.services.check_voice).
+    Idempotent like `post_idea`: a retry with the same `client_id` returns the idea stored first.
+    """
+    if not _CLIENT_ID.match(client_id or ""):
+        raise IdeaError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
+    if participant.ideathon_id != ideathon.id:
+        raise IdeaError(_l("Usted no participa en esta sala."), 403)
+    existing = _by_client_id(participant, client_id)
+    if existing is not None:
+        return existing, False
+    _require_collecting(ideathon)
+    checked = check_voice(audio)
+    try:
+        with stored(checked, actor=None) as upload, write():
+            _require_collecting(ideathon)
+            _require_not_muted(participant)
+            theme = _theme_of(ideathon, theme_id)
+            existing = _by_client_id(participant, client_id)
+            if existing is not None:
+                return existing, False
+            db.session.add(upload)
+            db.session.flush()
+            idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
+                        client_id=client_id, text="", status=IdeaStatus.PENDING.value, from_voice=True,
+                        audio_id=upload.id)
+            db.session.add(idea)
+            db.session.flush()
+            seq = next_sequence(ideathon)
+            events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
+    except IntegrityError:
         existing = _by_client_id(participant, client_id)
         if existing is None:
             raise
@@ -137,6 +188,9 @@ def _locked(idea: Idea) -> Idea:
 def _require_own_visible(idea: Idea, participant: Participant) -> None:
     if idea.participant_id != participant.id:
         raise IdeaError(_l("Solo puede cambiar sus propias ideas."), 403)
+    if idea.awaits_transcription:
+        raise IdeaError(_l("Su idea por voz espera que la moderación la escuche y la escriba: todavía no se "
+                           "puede cambiar."), 409)
     if idea.status == IdeaStatus.HIDDEN:
         raise IdeaError(_l("La moderación ocultó esta idea: ya no se puede cambiar."), 409)
     if idea.status == IdeaStatus.MERGED:

@@ -8,7 +8,9 @@ from ..rooms.admission import participant_rate_key, room_and_participant
 from ..rooms.views import board_context
 from .forms import EditIdeaForm, IdeaForm
 from .queries import count_visible, get_idea
-from .services import IdeaError, edit_idea, post_idea, withdraw_idea
+from ..uploads import accepts_uploads
+from ..uploads.services import UploadError
+from .services import IdeaError, edit_idea, post_idea, post_voice_idea, withdraw_idea
 
 bp = Blueprint("ideas", __name__, url_prefix="/sala/<int:ideathon_id>/ideas")
 
@@ -48,6 +50,39 @@ def post(ideathon_id: int):
         "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id), "idea": idea,
         "theme_counts": {idea.theme_id: count_visible(idea.theme_id)}, "mine": {idea.id}},
         _board_url(ideathon, idea.theme_id), message=_("Idea enviada."), headers={"X-Idea-Id": str(idea.id)})
+
+
+@bp.route("/voz", methods=["POST"])
+@accepts_uploads
+@participant_limit
+def post_voice(ideathon_id: int):
+    """Post an idea by voice: a recording from the page's recorder (htmx) or the phone's own (a
+    plain form with a file). It waits for the moderators to write it down."""
+    ideathon, participant = room_and_participant(ideathon_id)
+    theme_id = request.form.get("theme_id")
+    try:
+        idea, _created = post_voice_idea(ideathon, participant, theme_id=theme_id, audio=request.files.get("audio"),
+                                         client_id=request.form.get("client_id", ""))
+    except (IdeaError, UploadError) as error:
+        theme = next((t for t in ideathon.themes if str(t.id) == str(theme_id)), None)
+        if theme is None:
+            return refused(error, _board_url(ideathon), on_403="answer")
+        return refused(error, fragment="ideas/_voice_form.html",
+                       context={"ideathon": ideathon, "theme": theme, "voice_error": str(error)},
+                       page=lambda: _refused_voice_page(ideathon, participant, theme, error), on_403="answer")
+    return answer("ideas/_voice_posted.html", lambda: {
+        "ideathon": ideathon, "theme": idea.theme, "idea": idea,
+        "theme_counts": {idea.theme_id: count_visible(idea.theme_id)}, "mine": {idea.id}},
+        _board_url(ideathon, idea.theme_id),
+        message=_("Grabación enviada: la moderación la escuchará y la escribirá en el tablero."),
+        headers={"X-Idea-Id": str(idea.id)})
+
+
+def _refused_voice_page(ideathon, participant, theme, error):
+    """Without JavaScript, a refused recording comes back as the board, the message in its form."""
+    forms = {t.id: IdeaForm.blank(t.id) for t in ideathon.themes}
+    return render_template("rooms/board.html", forms=forms, voice_errors={theme.id: str(error)},
+                           **board_context(ideathon, participant)), error.status
 
 
 def _refused_page(ideathon, participant, form, theme, error: IdeaError):

@@ -18,7 +18,8 @@ from .. import events
 from ..accounts.models import User
 from ..database import row_id, utcnow, write
 from ..extensions import db
-from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
+from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus, IdeaTranslation
+from ..languages import LANGUAGES
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
 from ..policies import can_moderate
@@ -105,6 +106,11 @@ def _gone(idea: Idea):
     }[idea.status]
 
 
+def _require_transcribed(idea: Idea) -> None:
+    if idea.awaits_transcription:
+        raise ModerationError(_l("Es una idea por voz sin transcribir: escúchela y transcríbala primero."))
+
+
 def _theme(ideathon: Ideathon, theme_id) -> Theme:
     theme = theme_of(ideathon, theme_id)
     if theme is None:
@@ -184,6 +190,7 @@ def approve_idea(ideathon: Ideathon, idea_id, *, actor: User) -> Idea:
     with write():
         _require(ideathon, actor)
         idea = _one(ideathon, idea_id, allowed=(IdeaStatus.PENDING.value,))
+        _require_transcribed(idea)
         idea.status = IdeaStatus.VISIBLE.value
         record(ideathon, actor, "approve", idea=idea, before={"status": "pending"}, after={"status": idea.status})
         seq = next_sequence(ideathon)
@@ -197,6 +204,7 @@ def edit_idea_text(ideathon: Ideathon, idea_id, *, actor: User, text: str) -> Id
     with write():
         _require(ideathon, actor)
         idea = _one(ideathon, idea_id)
+        _require_transcribed(idea)
         if idea.text == text:
             return idea
         before = {"text": idea.text}
@@ -207,6 +215,52 @@ def edit_idea_text(ideathon: Ideathon, idea_id, *, actor: User, text: str) -> Id
         seq = next_sequence(ideathon)
         _changed(ideathon, [idea], seq)
     return idea
+
+
+def transcribe_voice_idea(ideathon: Ideathon, idea_id, *, actor: User, text: str, language: str,
+                          spanish: str = "") -> Idea:
+    """A moderator (or a bilingual facilitator assigned to the room as one) listens to a voice idea
+    and writes it down: its text, the language it was spoken in and, optionally, a Spanish
+    translation (kept apart, labelled as the moderation's). It goes on the board at once (the
+    moderator has just reviewed it), marked "Idea por voz, transcrita por la moderación"; from
+    then on it is an idea like any other (votes, merge, archive)."""
+    text = _text(text)
+    if language not in LANGUAGES:
+        raise ModerationError(_l("Elija el idioma en que se dijo la idea."), 422, errors={"language": _l(
+            "Elija el idioma en que se dijo la idea.")})
+    spanish = " ".join((spanish or "").split())
+    if len(spanish) > MAX_IDEA_LENGTH:
+        raise ModerationError(_l("La traducción tiene %(n)s caracteres; el máximo es %(max)s.",
+                                 n=len(spanish), max=MAX_IDEA_LENGTH), 422)
+    with write():
+        _require(ideathon, actor)
+        idea = _one(ideathon, idea_id, allowed=(IdeaStatus.PENDING.value,))
+        if not idea.awaits_transcription:
+            raise ModerationError(_l("Otra persona ya transcribió esta idea."))
+        idea.text, idea.language, idea.flagged_words = text, language, flags_in(text)
+        idea.transcribed_at, idea.transcribed_by_id = utcnow(), actor.id
+        idea.status = IdeaStatus.VISIBLE.value
+        if spanish and language != "es":
+            save_voice_translation(idea, spanish, actor=actor)
+        record(ideathon, actor, "transcribe", idea=idea, before={"status": IdeaStatus.PENDING.value},
+               after={"status": idea.status, "text": text, "language": language})
+        seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq)
+    return idea
+
+
+def save_voice_translation(idea: Idea, text: str, *, actor: User, language: str = "es") -> IdeaTranslation:
+    """The transcriber's Spanish translation of a voice idea, as an IdeaTranslation row (inside the
+    caller's write()). Kept in this one function so that it can become a call to the moderation's
+    translation service (issue 17, "Ideas in one's own language") when both meet."""
+    translation = db.session.scalar(sa.select(IdeaTranslation).where(
+        IdeaTranslation.idea_id == idea.id, IdeaTranslation.language == language))
+    if translation is None:
+        translation = IdeaTranslation(idea_id=idea.id, language=language, text=text, translated_by_id=actor.id)
+        db.session.add(translation)
+    else:
+        translation.text, translation.translated_by_id, translation.updated_at = text, actor.id, utcnow()
+    return translation
 
 
 def move_idea(ideathon: Ideathon, idea_id, *, actor: User, theme_id) -> Idea:

@@ -12,6 +12,12 @@ from flask_login import current_user
 
 from ..accounts import role_required
 from ..database import utcnow
+from ..ideas.models import MAX_IDEA_LENGTH
+from ..ideas.queries import get_idea
+from ..languages import LANGUAGES, language_name
+from ..uploads.models import Upload
+from ..uploads.services import send_upload, upload_folder
+from . import speech
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..inputs import number_arg
@@ -94,6 +100,58 @@ def edit(ideathon_id: int, idea_id: int):
     ideathon = moderated(ideathon_id)
     return _act(ideathon, lambda: services.edit_idea_text(ideathon, idea_id, actor=current_user,
                                                           text=request.form.get("text", "")), _("Texto corregido."))
+
+
+@bp.route(ROOM + "/ideas/<int:idea_id>/audio")
+def audio(ideathon_id: int, idea_id: int):
+    """A voice idea's recording, for the room's moderators only: never public, never cached. Anyone
+    not logged in (a participant's phone included) gets 404, as if there were nothing here; staff
+    who do not moderate this room get 403."""
+    if not current_user.is_authenticated:
+        abort(404)
+    ideathon = moderated(ideathon_id)
+    idea = get_idea(ideathon, idea_id)
+    upload = db.session.get(Upload, idea.audio_id) if idea is not None and idea.audio_id else None
+    if upload is None or not upload.is_audio:
+        abort(404)
+    return send_upload(upload)
+
+
+@bp.route(ROOM + "/ideas/<int:idea_id>/transcribir", methods=["GET", "POST"])
+@role_required()
+def transcribe(ideathon_id: int, idea_id: int):
+    """Listen to a voice idea and write it down: its text, its language, optionally a Spanish
+    translation. With a local speech-to-text engine configured, its draft fills the text first."""
+    ideathon = moderated(ideathon_id)
+    idea = get_idea(ideathon, idea_id)
+    if idea is None or not idea.from_voice:
+        abort(404)
+    console = url_for("facilitation.console", ideathon_id=ideathon.id) + "#moderation"
+    if not idea.awaits_transcription:
+        flash(_("Esa idea por voz ya fue transcrita."), "info")
+        return redirect(console)
+    form = {"text": "", "language": "es", "spanish": ""}
+    errors, status, draft = {}, 200, False
+    if request.method == "POST":
+        form = {key: request.form.get(key, "") for key in form}
+        try:
+            services.transcribe_voice_idea(ideathon, idea.id, actor=current_user, text=form["text"],
+                                           language=form["language"], spanish=form["spanish"])
+        except ModerationError as error:
+            errors, status = {"general": str(error)}, error.status
+        else:
+            flash(_("Idea transcrita: ya está en el tablero."), "success")
+            return redirect(console)
+    elif idea.audio_id:
+        upload = db.session.get(Upload, idea.audio_id)
+        if upload is not None:
+            text = speech.draft_transcript(str(upload_folder() / upload.stored_name), MAX_IDEA_LENGTH)
+            if text:
+                form["text"], draft = text, True
+    languages = [(code, language_name(code)) for code in LANGUAGES]
+    return render_template("moderation/transcribe.html", ideathon=ideathon, idea=idea, form=form, errors=errors,
+                           languages=languages, draft=draft, engine=speech.configured(),
+                           max_length=MAX_IDEA_LENGTH), status
 
 
 @bp.route(ROOM + "/ideas/<int:idea_id>/mover", methods=["POST"])
@@ -209,7 +267,7 @@ ACTIONS = {
     "hide": _l("Idea ocultada"), "unhide": _l("Idea mostrada de nuevo"), "approve": _l("Idea aprobada"),
     "reject": _l("Idea rechazada"), "edit": _l("Texto editado"), "move": _l("Idea movida de tema"),
     "pin": _l("Idea destacada"), "unpin": _l("Idea sin destacar"), "merge": _l("Ideas unidas"),
-    "split": _l("Unión deshecha"), "mute": _l("Participante silenciado"), "unmute": _l("Participante reactivado"),
+    "split": _l("Unión deshecha"), "transcribe": _l("Idea por voz transcrita"), "mute": _l("Participante silenciado"), "unmute": _l("Participante reactivado"),
 }
 STATES = {"visible": _l("en el tablero"), "pending": _l("esperando revisión"), "hidden": _l("ocultada"),
           "merged": _l("unida a otra"), "withdrawn": _l("retirada")}
@@ -229,6 +287,8 @@ def audit_state(state: dict) -> str:
             parts.append(str(STATES.get(value, value)))
         elif key == "text":
             parts.append(f"«{value}»")
+        elif key == "language":
+            parts.append(_("idioma: %(name)s", name=language_name(value)))
         elif key == "theme":
             parts.append(_("tema: %(name)s", name=value))
         elif key == "ideas":

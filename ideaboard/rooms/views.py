@@ -2,7 +2,7 @@
 import io
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -13,6 +13,7 @@ from ..ideas.forms import IdeaForm
 from ..ideas.queries import idea_ids_of, visible_ideas_by_theme
 from ..ideathons.models import Ideathon
 from ..policies import can_moderate
+from ..security import RECORDING_PERMISSIONS_POLICY
 from .addresses import public_base_url
 from .admission import ANNULLED, admission, admit, current_participant, has_annulled_card, remember_participant
 from .codes import display_code, normalise_code
@@ -219,7 +220,11 @@ def board(ideathon_id: int):
             flash(ANNULLED, "error")
         return redirect(url_for("rooms.enter_code"))
     forms = {theme.id: IdeaForm.blank(theme.id) for theme in ideathon.themes}
-    return render_template("rooms/board.html", forms=forms, **board_context(ideathon, participant, moderator))
+    response = make_response(render_template("rooms/board.html", forms=forms,
+                                             **board_context(ideathon, participant, moderator)))
+    if participant is not None:  # a phone may record an idea by voice here (ideas/_voice_form.html)
+        response.headers["Permissions-Policy"] = RECORDING_PERMISSIONS_POLICY
+    return response
 
 
 @bp.route("/sala/<int:ideathon_id>/tablero")

@@ -40,7 +40,8 @@ uploads_cli = click.Group("uploads", help="Uploaded files.")
 @uploads_cli.command("prune")
 @click.option("--hours", default=1, show_default=True, help="Leave anything younger than this.")
 def prune_command(hours):
-    """Remove uploads nothing points at any more, and files left without a record."""
+    """Remove uploads nothing points at any more, files left without a record, and voice ideas'
+    recordings VOICE_RETENTION_DAYS after their ideathon was archived."""
     from datetime import timedelta
 
     # The package itself stays light (every view with a file field imports `accepts_uploads` from
@@ -48,7 +49,8 @@ def prune_command(hours):
     from .services import prune_uploads
 
     removed = prune_uploads(older_than=timedelta(hours=hours))
-    click.echo(f"Removed {removed['rows']} unused uploads and {removed['files']} files without a record.")
+    click.echo(f"Removed {removed['rows']} unused uploads, {removed['files']} files without a record and "
+               f"{removed['voice']} voice recordings past their retention.")
 
 
 def init_app(app: Flask) -> None:

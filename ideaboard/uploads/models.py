@@ -32,6 +32,10 @@ class Upload(db.Model):
         return self.content_type.startswith("image/")
 
     @property
+    def is_audio(self) -> bool:
+        return self.content_type.startswith("audio/")
+
+    @property
     def type_label(self) -> str:
         """What a person calls it: PDF, JPG, PNG."""
         return {"application/pdf": "PDF", "image/jpeg": "JPG", "image/png": "PNG"}.get(self.content_type, "")

@@ -7,6 +7,11 @@
   metadata at all (no GPS position, no camera serial, no comments). A small copy serves lists.
 - PDFs are kept as they are, but refused when they carry active content (JavaScript, launch
   actions, embedded files, XFA forms); they are always served as a download, never shown inline.
+- Voice recordings (`check_voice`) are judged by their content too (`audio.py`: a real audio
+  container, one audio stream, a duration measured from its packets within `VOICE_MAX_SECONDS`,
+  at most `VOICE_MAX_BYTES`), and kept as they came. They belong to an idea and are served only to
+  the room's moderators (moderation/views.py); `prune_uploads()` deletes them
+  `VOICE_RETENTION_DAYS` after their ideathon is archived.
 - Files live in the upload folder (`UPLOAD_FOLDER`, else `instance/uploads`), never in the static
   folder, under random names; the original name is kept, cleaned, only for the download's name.
 - Who may see a file is decided by the record it belongs to (evidence, a pilot's agreement): this
@@ -41,7 +46,10 @@ from werkzeug.security import safe_join
 from ..accounts.models import User
 from ..database import utcnow, write
 from ..extensions import Session, db
+from ..ideas.models import Idea
+from ..ideathons.models import Ideathon
 from ..refusals import Refusal
+from . import audio
 from .models import THUMB_SIDE, Upload
 
 IMAGE = "image"
@@ -55,7 +63,7 @@ JPEG_QUALITY = 82
 MAX_NAME = 200
 
 _IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
-_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf"}
+_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "application/pdf": "pdf", **audio.EXTENSIONS}
 # PDF names that make a document act rather than be read. Names may hide letters as #xx escapes.
 _ACTIVE_PDF_NAMES = {b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"XFA", b"RichMedia",
                      b"SubmitForm", b"ImportData"}
@@ -119,6 +127,24 @@ def check_upload(file: FileStorage | None, *, accept=PHOTOS) -> CheckedFile:
     if kind == PDF:
         return CheckedFile("application/pdf", _checked_pdf(data), name)
     return _reencoded_image(data, name)
+
+
+def check_voice(file: FileStorage | None) -> CheckedFile:
+    """Read a voice recording (from the phone's recorder or the page's) and decide by its content
+    whether it is accepted: one of the audio containers of `audio.py`, at most VOICE_MAX_BYTES,
+    lasting at most VOICE_MAX_SECONDS (plus a small margin). Kept as it came. Nothing is written.
+    Raises UploadError with a message for the person who recorded it."""
+    if file is None or not file.filename:
+        raise UploadError(_l("Grabe su idea o elija un audio antes de enviarlo."))
+    limit = current_app.config["VOICE_MAX_BYTES"]
+    data = file.stream.read(limit + 1)
+    if len(data) > limit:
+        raise UploadError(_l("La grabación pesa más de %(kb)s KB. Grabe una más corta.", kb=limit // 1024),
+                          status=413)
+    if not data:
+        raise UploadError(_l("La grabación está vacía: no tiene sonido. Grabe de nuevo."))
+    checked = audio.check_audio(data, UploadError)
+    return CheckedFile(checked.content_type, data, clean_name(file.filename) or "grabacion")
 
 
 def _sniff(data: bytes) -> str | None:
@@ -332,6 +358,7 @@ def prune_uploads(*, older_than: timedelta = timedelta(hours=1)) -> dict:
     Only those older than `older_than`, so that an upload whose record is still being written is
     never taken. Returns {"rows": n, "files": n}. Called by `flask uploads prune` (cron)."""
     cutoff = utcnow() - older_than
+    expired = expire_voice_recordings()
     with write():
         orphans = db.session.scalars(sa.select(Upload).where(Upload.created_at < cutoff, sa.not_(_referenced()))).all()
         for upload in orphans:
@@ -348,7 +375,26 @@ def prune_uploads(*, older_than: timedelta = timedelta(hours=1)) -> dict:
             if path.is_file() and path.name not in known and path.stat().st_mtime < oldest:
                 path.unlink(missing_ok=True)
                 removed += 1
-    return {"rows": len(orphans), "files": removed}
+    return {"rows": len(orphans), "files": removed, "voice": expired}
+
+
+def expire_voice_recordings(now=None) -> int:
+    """Delete the recordings of voice ideas whose ideathon was archived more than
+    VOICE_RETENTION_DAYS ago (the idea stays, transcribed or not: only its sound goes). Returns how
+    many went. Run by `flask uploads prune`."""
+    days = current_app.config["VOICE_RETENTION_DAYS"]
+    before = (now or utcnow()) - timedelta(days=days)
+    with write():
+        ideas = db.session.scalars(
+            sa.select(Idea).join(Ideathon, Ideathon.id == Idea.ideathon_id)
+            .where(Idea.audio_id.is_not(None), Ideathon.archived_at.is_not(None), Ideathon.archived_at <= before)
+        ).all()
+        for idea in ideas:
+            upload = db.session.get(Upload, idea.audio_id)
+            idea.audio_id = None
+            if upload is not None:
+                discard_upload(upload)
+    return len(ideas)
 
 
 # --- Serving -------------------------------------------------------------------------------------
@@ -368,7 +414,7 @@ def send_upload(upload: Upload, *, thumb: bool = False, public: bool = False):
     path = safe_join(str(upload_folder()), name)
     if path is None or not os.path.isfile(path):
         abort(404)
-    response = send_file(path, mimetype=upload.content_type, as_attachment=not upload.is_image,
+    response = send_file(path, mimetype=upload.content_type, as_attachment=not (upload.is_image or upload.is_audio),
                          download_name=download_name(upload), conditional=True, etag=True, max_age=None)
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,7 +1,7 @@
 """ideathons: theme names per language
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-03 18:20:00.000000
 
 A theme remembers the default it was made from (`themes.default_key`, while the planner keeps the
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

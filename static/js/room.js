@@ -405,8 +405,9 @@
   });
 
   function answered(form, xhr) {
-    // 403: a refusal for this phone (muted, card annulled), answered in the form or the board's message.
-    if (xhr.status !== 200 && xhr.status !== 422 && xhr.status !== 409 && xhr.status !== 403) { return; }
+    // 403: a refusal for this phone (muted, card annulled), answered in the form or the board's message;
+    // 413: a recording too heavy, answered in its form.
+    if ([200, 403, 409, 413, 422].indexOf(xhr.status) < 0) { return; }
     var id = xhr.getResponseHeader("X-Idea-Id");
     if (id) { mine.add(id); }
     form.tries = 0;
@@ -487,6 +488,18 @@
     var form = event.detail.elt;
     if (form.hasAttribute && form.hasAttribute("data-upsert")) { keepUnsent(form, backoff(tries(form))); }
   });
+
+  // "Grabar mi idea" (static/js/voice.js) loads the first time a voice form is opened: a phone that
+  // never records never downloads it.
+  var voiceLoading = false;
+  document.addEventListener("toggle", function (event) {
+    var box = event.target;
+    if (voiceLoading || !box.open || !box.hasAttribute || !box.hasAttribute("data-voice-js")) { return; }
+    voiceLoading = true;
+    var script = document.createElement("script");
+    script.src = box.getAttribute("data-voice-js");
+    document.head.appendChild(script);
+  }, true);
 
   startTimer();
   voteButtons();

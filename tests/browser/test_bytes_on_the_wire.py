@@ -3,7 +3,7 @@ cache, every byte it received summed (headers included, as the Chrome DevTools P
 them: Network.loadingFinished's encodedDataLength, plus the Socket.IO frames received).
 
 Budgets (1 KB = 1,000 bytes), first visit with an empty cache: /unirse with its assets 40 KB, the
-participant's board 60 KB, the projector 80 KB, /municipios/ 100 KB; a repeat visit to the board
+participant's board 62 KB (60 KB until "Grabar mi idea" came: docs/benchmarks.md), the projector 80 KB, /municipios/ 100 KB; a repeat visit to the board
 15 KB. And on every page: compressible responses carry Content-Encoding, static files come under
 content-hashed names cached for a year (immutable), HTML is never stored by shared caches, and no
 anonymous page sets a cookie (/unirse, a form, may set the session cookie its CSRF token lives in).
@@ -28,7 +28,7 @@ from .conftest import PHONE, log_in
 pytestmark = pytest.mark.browser
 
 KB = 1000
-BUDGETS = {"unirse": 40 * KB, "board": 60 * KB, "projector": 80 * KB, "municipios": 100 * KB,
+BUDGETS = {"unirse": 40 * KB, "board": 62 * KB, "projector": 80 * KB, "municipios": 100 * KB,
            "board-repeat": 15 * KB}
 YEAR = 31_536_000
 COMPRESSIBLE = re.compile(r"^(text/|application/(javascript|json|xml)|image/svg\+xml)")

@@ -25,7 +25,8 @@ def test_the_board_has_unique_ids_no_labelled_spans_and_no_staff_links(app, open
     html = board_of(phone, room)
     ids = Counter(re.findall(r'\sid="([^"]+)"', html))
     assert [i for i, n in ids.items() if n > 1] == []
-    assert 'id="csrf_token"' not in html and html.count('name="csrf_token"') == len(ALL_THEMES)
+    # Each theme's idea box and its "Grabar mi idea" form.
+    assert 'id="csrf_token"' not in html and html.count('name="csrf_token"') == 2 * len(ALL_THEMES)
     assert not re.search(r"<span(?![^>]*\brole=)[^>]*\baria-label=", html)
     assert 'href="/entrar"' not in html and "site-header" not in html
     assert re.search(r'<nav id="themes" class="theme-tabs"', html) and html.count('class="theme-tab"') == 11

@@ -215,7 +215,7 @@ def test_prune_removes_unused_uploads_and_files_without_a_row(app, make_user, ru
 
     result = runner.invoke(args=["uploads", "prune"])
     assert result.exit_code == 0, result.output
-    assert "Removed 1 unused uploads and 1 files" in result.output
+    assert "Removed 1 unused uploads, 1 files without a record" in result.output
     assert not (folder / old.stored_name).exists() and not stray.exists()
     assert (folder / fresh.stored_name).exists()
     assert [u.id for u in db.session.query(Upload)] == [fresh.id]
@@ -230,7 +230,7 @@ def test_prune_keeps_what_evidence_or_an_agreement_points_at(app, make_user, mak
     with stored(check_upload(upload(phone_photo())), actor=actor) as row, write():
         db.session.add(Evidence(kind="photo", title="Foto", description="Vecinos", upload=row, ideathon_id=ideathon.id))
         row.created_at = utcnow() - timedelta(days=2)
-    assert prune_uploads() == {"rows": 0, "files": 0}
+    assert prune_uploads() == {"rows": 0, "files": 0, "voice": 0}
     assert (upload_folder() / row.stored_name).exists()
 
 
