@@ -2,7 +2,7 @@ import os
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 
 
 
@@ -24,6 +24,7 @@ class IdeaForm(FlaskForm):
     theme_id = HiddenField()
     client_id = HiddenField()
     text = TextAreaField(_l("Su idea"))
+    language = StringField()  # a <select> of macros/languages.html; empty: the interface's language
 
     @classmethod
     def blank(cls, theme_id: int) -> "IdeaForm":

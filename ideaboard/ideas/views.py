@@ -33,7 +33,8 @@ def post(ideathon_id: int):
     form = IdeaForm()
     try:
         idea, _created = post_idea(ideathon, participant, theme_id=form.theme_id.data,
-                                   text=form.text.data, client_id=form.client_id.data)
+                                   text=form.text.data, client_id=form.client_id.data,
+                                   language=form.language.data or None)
     except IdeaError as error:
         theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if theme is None:  # no form to answer in: at the bottom of the board, or at the top of the page

@@ -18,9 +18,10 @@ from .. import events
 from ..accounts.models import User
 from ..database import row_id, utcnow, write
 from ..extensions import db
-from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
+from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus, IdeaTranslation
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
+from ..languages import LANGUAGES, language_name
 from ..policies import can_moderate
 from ..refusals import Refusal
 from ..rooms.models import Participant
@@ -241,6 +242,88 @@ def pin_idea(ideathon: Ideathon, idea_id, *, actor: User, pinned: bool) -> Idea:
     return idea
 
 
+# --- translations -------------------------------------------------------------------------------
+
+# Ideas a translation may be given to: on the board, waiting, or hidden (the record keeps them).
+TRANSLATABLE = (IdeaStatus.VISIBLE.value, IdeaStatus.PENDING.value, IdeaStatus.HIDDEN.value)
+
+
+def _require_translating(ideathon: Ideathon, actor: User) -> None:
+    """Translations are not the board's live state: they may be added while the room is open and
+    after it closes (the proposals and the mayor's report are written then), until it is archived."""
+    if not can_moderate(actor, ideathon):
+        raise ModerationError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)
+    db.session.refresh(ideathon)
+    if ideathon.archived_at is not None:
+        raise ModerationError(_l("Esta ideatón ya está archivada: sus ideas ya no cambian."))
+
+
+def _translation_language(idea: Idea, language: str | None) -> str:
+    language = (language or "").strip()
+    if language not in LANGUAGES:
+        raise ModerationError(_l("Ese idioma no está en la lista. Elija uno de la lista."), 422)
+    if language == idea.language:
+        raise ModerationError(_l("La idea ya está escrita en %(language)s: elija otro idioma para la traducción.",
+                                 language=language_name(language)), 422)
+    return language
+
+
+def _translation_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise ModerationError(_l("Escriba la traducción."), 422)
+    if len(text) > MAX_IDEA_LENGTH:
+        raise ModerationError(_l("La traducción tiene %(n)s caracteres; el máximo es %(max)s.",
+                                 n=len(text), max=MAX_IDEA_LENGTH), 422)
+    return text
+
+
+def translate_idea(ideathon: Ideathon, idea_id, *, actor: User, text: str, language: str = "es") -> IdeaTranslation:
+    """Add (or correct) the moderation's translation of an idea into a language, Spanish by default.
+    The original stays as its author wrote it; the translation is kept apart, always shown labelled
+    as the moderation's, audited and broadcast to the room like an edit."""
+    text = _translation_text(text)
+    with write():
+        _require_translating(ideathon, actor)
+        idea = _one(ideathon, idea_id, allowed=TRANSLATABLE)
+        language = _translation_language(idea, language)
+        translation = db.session.scalar(sa.select(IdeaTranslation).where(
+            IdeaTranslation.idea_id == idea.id, IdeaTranslation.language == language).with_for_update())
+        if translation is not None and translation.text == text:
+            return translation
+        before = {"translation": {"language": language, "text": translation.text}} if translation else None
+        if translation is None:
+            translation = IdeaTranslation(idea_id=idea.id, language=language, text=text, translated_by_id=actor.id)
+            db.session.add(translation)
+        else:
+            translation.text, translation.translated_by_id, translation.updated_at = text, actor.id, utcnow()
+        db.session.flush()
+        db.session.expire(idea, ["translations"])  # what the room is sent reads them again
+        record(ideathon, actor, "translate", idea=idea, before=before,
+               after={"translation": {"language": language, "text": text}})
+        seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq)
+    return translation
+
+
+def remove_translation(ideathon: Ideathon, idea_id, *, actor: User, language: str) -> None:
+    """Take the moderation's translation of an idea into a language away (audited, broadcast)."""
+    with write():
+        _require_translating(ideathon, actor)
+        idea = _one(ideathon, idea_id, allowed=TRANSLATABLE)
+        translation = db.session.scalar(sa.select(IdeaTranslation).where(
+            IdeaTranslation.idea_id == idea.id, IdeaTranslation.language == (language or "")).with_for_update())
+        if translation is None:
+            raise ModerationError(_l("Esa idea no tiene traducción a ese idioma."), 404)
+        record(ideathon, actor, "untranslate", idea=idea,
+               before={"translation": {"language": translation.language, "text": translation.text}})
+        db.session.delete(translation)
+        db.session.flush()
+        db.session.expire(idea, ["translations"])
+        seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq)
+
+
 # --- participants -------------------------------------------------------------------------------
 
 def mute_participant(ideathon: Ideathon, participant_id, *, actor: User, hide_ideas: bool = False,
@@ -413,7 +496,8 @@ def console_ideas(ideathon: Ideathon) -> dict[str, list[Idea]]:
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status.in_(
             (IdeaStatus.PENDING.value, IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)))
-        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources))
+        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources),
+                 sa.orm.selectinload(Idea.translations))
         .order_by(Idea.pinned.desc(), Idea.created_at.desc(), Idea.id.desc())
     ).all()
     return {
