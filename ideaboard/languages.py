@@ -16,6 +16,8 @@ rules come from `FORMAT_FALLBACK` (Spanish of Guatemala, the region's written st
 """
 from dataclasses import dataclass
 
+from flask_babel import get_locale
+
 FORMAT_FALLBACK = "es_GT"
 
 
@@ -63,3 +65,11 @@ def language_name(code: str | None) -> str:
         return ""
     known = LANGUAGES.get(code)
     return known.name if known else code
+
+
+def interface_language() -> str:
+    """The language of the interface this request is rendered in, as a code of this list: an idea's
+    language unless its author chooses another; Spanish outside a request."""
+    locale = get_locale()
+    code = locale.language if locale is not None else "es"
+    return code if code in LANGUAGES else "es"

@@ -3,7 +3,6 @@ import re
 import uuid
 
 import sqlalchemy as sa
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
@@ -12,7 +11,7 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
-from ..languages import LANGUAGES
+from ..languages import LANGUAGES, interface_language
 from ..moderation.flags import flags_in
 from ..policies import can_moderate
 from ..refusals import Refusal
@@ -35,14 +34,6 @@ def _checked_text(text: str) -> str:
         raise IdeaError(_l("Su idea tiene %(n)s caracteres; el máximo es %(max)s. Acórtela un poco.",
                            n=len(text), max=MAX_IDEA_LENGTH))
     return text
-
-
-def interface_language() -> str:
-    """The language of the interface this request is rendered in (a code of ideaboard/languages.py):
-    an idea's language unless its author chooses another; Spanish outside a request."""
-    locale = get_locale()
-    code = locale.language if locale is not None else "es"
-    return code if code in LANGUAGES else "es"
 
 
 def checked_language(language: str | None) -> str:

@@ -21,7 +21,7 @@ from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus, IdeaTranslation
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
-from ..languages import LANGUAGES, language_name
+from ..languages import LANGUAGES, interface_language, language_name
 from ..policies import can_moderate
 from ..refusals import Refusal
 from ..rooms.models import Participant
@@ -373,8 +373,10 @@ def unmute_participant(ideathon: Ideathon, participant_id, *, actor: User) -> No
 
 # --- merge and split ----------------------------------------------------------------------------
 
-def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_id=None) -> tuple[Idea, int]:
-    """Consolidate two or more ideas into a new one with an edited text.
+def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_id=None,
+                language: str | None = None) -> tuple[Idea, int]:
+    """Consolidate two or more ideas into a new one with an edited text, written in `language`
+    (the moderator's interface language unless another is chosen; the sources keep theirs).
 
     Their dots move to the new idea, at most one per participant: where a participant had dots on
     several of them, the extra dots are returned (they may place them again). Paper tallies add up.
@@ -384,6 +386,10 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
     if len(ids) < 2:
         raise ModerationError(_l("Elija al menos dos ideas para unir."), 422)
     text = _text(text)
+    if language in (None, ""):
+        language = interface_language()
+    elif language not in LANGUAGES:
+        raise ModerationError(_l("Ese idioma no está en la lista. Elija uno de la lista."), 422)
     with write():
         _require(ideathon, actor)
         sources = _locked(ideathon, ids)
@@ -394,7 +400,7 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
         paper = paper_votes(ideathon)
         merged = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=None, client_id=str(uuid.uuid4()),
                       text=text, consolidated=True, pinned=any(idea.pinned for idea in sources),
-                      flagged_words=flags_in(text))
+                      flagged_words=flags_in(text), language=language)
         db.session.add(merged)
         db.session.flush()
         merge = Merge(ideathon_id=ideathon.id, idea_id=merged.id, created_by_id=actor.id)

@@ -149,7 +149,7 @@ def merge(ideathon_id: int):
 
     return _act(ideathon, lambda: services.merge_ideas(
         ideathon, request.form.getlist("idea_ids"), actor=current_user, text=request.form.get("text", ""),
-        theme_id=request.form.get("theme_id") or None), done)
+        theme_id=request.form.get("theme_id") or None, language=request.form.get("language") or None), done)
 
 
 @bp.route(ROOM + "/ideas/<int:idea_id>/separar", methods=["POST"])
