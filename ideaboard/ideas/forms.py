@@ -27,9 +27,10 @@ class IdeaForm(FlaskForm):
     language = StringField()  # a <select> of macros/languages.html; empty: the interface's language
 
     @classmethod
-    def blank(cls, theme_id: int) -> "IdeaForm":
-        """An empty form for one theme, with a new client_id (rendering only, never for a post)."""
-        return cls(formdata=None, theme_id=theme_id, client_id=new_client_id())
+    def blank(cls, theme_id: int, language: str | None = None) -> "IdeaForm":
+        """An empty form for one theme, with a new client_id (rendering only, never for a post).
+        `language`: the one its selector shows (the author's last choice); else the interface's."""
+        return cls(formdata=None, theme_id=theme_id, client_id=new_client_id(), language=language)
 
 
 class EditIdeaForm(FlaskForm):

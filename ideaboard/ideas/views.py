@@ -46,7 +46,7 @@ def post(ideathon_id: int):
                                                                          "form": form},
                        page=lambda: _refused_page(ideathon, participant, form, theme, error), on_403="answer")
     return answer("ideas/_posted.html", lambda: {
-        "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id), "idea": idea,
+        "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id, idea.language), "idea": idea,
         "theme_counts": {idea.theme_id: count_visible(idea.theme_id)}, "mine": {idea.id}},
         _board_url(ideathon, idea.theme_id), message=_("Idea enviada."), headers={"X-Idea-Id": str(idea.id)})
 

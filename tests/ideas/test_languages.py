@@ -174,7 +174,9 @@ def test_the_phone_posts_in_a_chosen_language_with_and_without_javascript(app, c
     assert selector.index('value="en"') < selector.index("Otro idioma…") < selector.index('value="quc"')
     auth = Auth(client)
     form = {"theme_id": room.themes[0].id, "client_id": cid(), "text": "Utz ri ja'", "language": "quc"}
-    assert auth.post(f"/sala/{room.id}/ideas", form, headers=HTMX).status_code == 200
+    answer = auth.post(f"/sala/{room.id}/ideas", form, headers=HTMX)
+    assert answer.status_code == 200  # the fresh form keeps the language chosen
+    assert '<option value="quc" lang="quc" selected>' in answer.get_data(as_text=True)
     assert auth.post(f"/sala/{room.id}/ideas", {**form, "client_id": cid(), "text": "Agua",
                                                  "language": ""}).status_code == 302
     refused = auth.post(f"/sala/{room.id}/ideas", {**form, "client_id": cid(), "text": "Otra", "language": "zz"},
@@ -225,3 +227,17 @@ def test_a_translation_reaches_the_phones_and_the_consoles(app, room, join, sock
     mod.remove_translation(room, idea.id, actor=moderator, language="es")
     html = phone_socket.events("change")[0]["args"][0]["html"]
     assert f'id="idea-{idea.id}"' in html and "Que haya agua" not in html
+
+
+def test_a_merge_records_its_texts_language_and_the_sources_keep_theirs(app, room):
+    a, b = post(room, "Utz ri ja'", language="quc"), post(room, "Agua limpia")
+    with pytest.raises(ModerationError) as refused:
+        mod.merge_ideas(room, [a.id, b.id], actor=room.created_by, text="Agua", language="xx")
+    assert refused.value.status == 422 and "Ese idioma no está en la lista" in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count(Idea.id))) == 2
+    merged, _ = mod.merge_ideas(room, [a.id, b.id], actor=room.created_by, text="Ja' chi ri tinamit", language="quc")
+    assert merged.language == "quc"
+    db.session.refresh(a)
+    assert (a.status, a.language) == ("merged", "quc")
+    other, _ = mod.merge_ideas(room, [merged.id, post(room, "Más agua").id], actor=room.created_by, text="Agua")
+    assert other.language == "es"  # the moderator's interface language (Spanish outside a request)
