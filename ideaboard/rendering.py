@@ -4,6 +4,7 @@ from flask.globals import _cv_app, _cv_request
 from flask_babel import get_locale
 from markupsafe import Markup, escape
 
+from .i18n import gettext
 from .languages import LANGUAGES, Language, language_name
 
 
@@ -98,6 +99,29 @@ def idea_language_choices() -> tuple[list[Language], list[Language]]:
     return offered, [language for language in LANGUAGES.values() if language not in offered]
 
 
+def language_options(selected: str | None = None) -> Markup:
+    """The <option>s of a language selector (macros/languages.html): the site's interface languages,
+    then "Otro idioma…" with the others; `selected` (else the page's language) chosen. Built once per
+    request for each choice: a phone's board has one selector per theme."""
+    selected = selected or viewer_language()
+    kept = _kept()
+    key = ("language-options", selected, viewer_language())
+    if kept is not None and key in kept:
+        return kept[key]
+    offered, others = idea_language_choices()
+
+    def options(languages) -> str:
+        return "".join(f'<option value="{escape(language.code)}" lang="{escape(language.code)}"'
+                       f'{" selected" if language.code == selected else ""}>{escape(language.name)}</option>'
+                       for language in languages)
+
+    built = Markup(f'{options(offered)}<optgroup label="{escape(gettext("Otro idioma…"))}">{options(others)}'
+                   '</optgroup>')
+    if kept is not None:
+        kept[key] = built
+    return built
+
+
 def init_app(app: Flask) -> None:
     """Last in create_app, so it wraps whatever `url_for` the templates were given."""
     url_for = app.jinja_env.globals["url_for"] = remembered_url_for(app.jinja_env.globals["url_for"])
@@ -107,4 +131,5 @@ def init_app(app: Flask) -> None:
     # Ideas in one's own language (ideas/_idea_card.html, macros/languages.html).
     app.jinja_env.globals.update(language_name=language_name, viewer_language=viewer_language,
                                  idea_language_mark=idea_language_mark, shown_translation=shown_translation,
-                                 idea_language_choices=idea_language_choices)
+                                 idea_language_choices=idea_language_choices,
+                                 language_options=language_options)
