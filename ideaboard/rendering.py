@@ -111,9 +111,8 @@ def language_options(selected: str | None = None) -> Markup:
     offered, others = idea_language_choices()
 
     def options(languages) -> str:
-        return "".join(f'<option value="{escape(language.code)}" lang="{escape(language.code)}"'
-                       f'{" selected" if language.code == selected else ""}>{escape(language.name)}</option>'
-                       for language in languages)
+        return "".join(f'<option value="{escape(language.code)}"{" selected" if language.code == selected else ""}>'
+                       f'{escape(language.name)}</option>' for language in languages)
 
     built = Markup(f'{options(offered)}<optgroup label="{escape(gettext("Otro idioma…"))}">{options(others)}'
                    '</optgroup>')

@@ -54,8 +54,7 @@
 
   // A card the room's broadcast sends (data-public) does not know my dots: keep them from the card
   // it replaces, with the form to take one back, while voting goes on.
-  // A broadcast's forms (the moderators' rows) were rendered in someone else's request: their
-  // CSRF fields carry this page's own token instead (Flask-WTF reads the field before the header).
+  // Forms a broadcast brings (moderators' rows) get this page's CSRF token.
   var ownToken = document.querySelector('meta[name="csrf-token"]');
   function ownTokens(root) {
     if (!ownToken) { return; }
