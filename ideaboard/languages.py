@@ -63,3 +63,4 @@ def language_name(code: str | None) -> str:
         return ""
     known = LANGUAGES.get(code)
     return known.name if known else code
+

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,8 +39,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(migrated, tmp_path_factory):
     """`python wsgi.py` on a free port, on the schema `migrated` built; stopped at session end."""
+    with serving(migrated, tmp_path_factory.mktemp("live-instance")) as server:
+        yield server
+
+
+@contextmanager
+def serving(migrated: str, instance: Path, **settings: str):
+    """Run `python wsgi.py` on a free port until the block ends. `settings`: configuration for this
+    server only, as IDEABOARD_<NAME> environment variables (JSON values: LANGUAGES='["es", "quc"]')."""
     port = _free_port()
-    instance = tmp_path_factory.mktemp("live-instance")
     log_path = instance / "server.log"
     env = {
         key: value
@@ -54,6 +62,7 @@ def live_server(migrated, tmp_path_factory):
         DATABASE_URL=migrated,
         SECRET_KEY=SERVER_SECRET_KEY,
         PYTHONUNBUFFERED="1",
+        **{f"IDEABOARD_{name}": value for name, value in settings.items()},
     )
     if os.environ.get("REDIS_URL"):
         env["REDIS_URL"] = os.environ["REDIS_URL"]

@@ -6,7 +6,7 @@ from ..archive.search import FIRST_YEAR, LAST_YEAR
 from ..ideathons.themes import ICONS, interface_languages
 from ..municipalities.services import departments
 
-TYPES = {"integer": {"type": "integer"}, "string": {"type": "string"},
+TYPES = {"integer": {"type": "integer"}, "string": {"type": "string"}, "boolean": {"type": "boolean"},
          "date": {"type": "string", "format": "date"}, "datetime": {"type": "string", "format": "date-time"}}
 
 
@@ -84,6 +84,10 @@ def document() -> dict:
             "/api/v1/ideathons/{id}": _get("Una ideatón archivada", [
                 {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
                 _ok("#/components/schemas/IdeathonDetail", "La ideatón"), not_found=True),
+            "/api/v1/ideathons/{id}/ideas": _get("Las ideas del tablero al cierre, en su idioma, con las traducciones "
+                                                 "de la moderación", [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}, *PAGE],
+                _ok("#/components/schemas/IdeaPage", "Una página de ideas"), not_found=True),
             "/api/v1/proposals": _get("Propuestas archivadas: búsqueda y filtros", [
                 *PAGE, CODE, YEAR,
                 {"name": "q", "in": "query", "required": False, "description": "Palabras (sin importar tildes)",
@@ -120,6 +124,11 @@ def document() -> dict:
                 "Ideathon": _schema("ideathons"),
                 "IdeathonPage": _page("Ideathon"),
                 "IdeathonDetail": _schema("ideathons", {"proposal_ids": {"type": "array", "items": {"type": "integer"}}}),
+                "Idea": _schema("ideas", {"translations": {
+                    "type": "array", "description": "Traducciones de la moderación (no son texto de quien la escribió)",
+                    "items": {"$ref": "#/components/schemas/IdeaTranslation"}}}),
+                "IdeaPage": _page("Idea"),
+                "IdeaTranslation": _schema("idea_translations"),
                 "Proposal": _schema("proposals", {"theme_names": theme_names}),
                 "ProposalPage": _page("Proposal"),
                 "ProposalDetail": _schema("proposals", {"theme_names": theme_names, "responses": {"type": "array", "items": {"$ref": "#/components/schemas/Response"}}}),

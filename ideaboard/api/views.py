@@ -112,6 +112,19 @@ def ideathon(ideathon_id: int):
     return jsonify({**tables["ideathons"][0], "proposal_ids": [p["id"] for p in tables["proposals"]]})
 
 
+@bp.route("/ideathons/<int:ideathon_id>/ideas")
+def ideathon_ideas(ideathon_id: int):
+    """The archived board's ideas, each in the language it was written in, with the moderation's
+    translations apart."""
+    page, per_page = _paging()
+    found = db.session.get(Ideathon, ideathon_id)
+    if found is None or found.archived_at is None:
+        abort(404, description="no such archived ideathon")
+    ideas = opendata.board_ideas([found.id])
+    return _slice([{**opendata.idea_row(idea), "translations": [opendata.translation_row(t) for t in idea.translations]}
+                   for idea in ideas], page, per_page)
+
+
 @bp.route("/proposals")
 def proposals():
     page, per_page = _paging()

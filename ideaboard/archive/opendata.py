@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import to_user_timezone
 
 from ..extensions import db
-from ..ideas.models import Idea, IdeaStatus
+from ..ideas.models import Idea, IdeaStatus, IdeaTranslation
 from ..ideathons.models import Ideathon
 from ..ideathons.themes import names_by_language
 from ..municipalities.models import Municipality
@@ -28,7 +28,7 @@ LICENSE = {"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
 @dataclass(frozen=True)
 class Field:
     name: str
-    type: str  # Table Schema type: string, integer, date, datetime
+    type: str  # Table Schema type: string, integer, boolean, date, datetime
     description: str
 
 
@@ -71,6 +71,23 @@ TABLES = {
         Field("status", "string", "Estado al que pasó la propuesta"),
         Field("text", "string", "Texto público de la respuesta"),
         Field("at", "datetime", "Cuándo se registró (UTC)"),
+    ],
+    # The board at closing, as the archive's page shows it: each idea in the language it was written
+    # in, and apart, the moderation's translations (never its author's words).
+    "ideas": [
+        Field("id", "integer", "Identificador de la idea"),
+        Field("ideathon_id", "integer", "Ideatón en la que se escribió"),
+        Field("theme", "string", "Tema"),
+        Field("text", "string", "Texto de la idea, tal como quedó en el tablero"),
+        Field("language", "string", "Idioma en que está escrita (código ISO 639: es, quc, kek, cak, mam, …)"),
+        Field("from_paper", "boolean", "Escrita en papel y pasada al tablero por la moderación"),
+        Field("consolidated", "boolean", "Unión de ideas parecidas hecha por la moderación"),
+    ],
+    "idea_translations": [
+        Field("id", "integer", "Identificador de la traducción"),
+        Field("idea_id", "integer", "Idea traducida"),
+        Field("language", "string", "Idioma de la traducción (código ISO 639)"),
+        Field("text", "string", "Traducción de la moderación (no es texto de quien escribió la idea)"),
     ],
 }
 
@@ -125,6 +142,25 @@ def response_row(r: Response) -> dict:
             "at": r.at.replace(microsecond=0).isoformat() + "Z"}
 
 
+def idea_row(idea: Idea) -> dict:
+    return {"id": idea.id, "ideathon_id": idea.ideathon_id, "theme": idea.theme.name, "text": idea.text,
+            "language": idea.language, "from_paper": idea.from_paper, "consolidated": idea.consolidated}
+
+
+def translation_row(translation: IdeaTranslation) -> dict:
+    return {"id": translation.id, "idea_id": translation.idea_id, "language": translation.language,
+            "text": translation.text}
+
+
+def board_ideas(ideathon_ids) -> list[Idea]:
+    """The ideas on the archived boards at closing (what the archive's page lists), with their
+    themes and the moderation's translations."""
+    return db.session.scalars(
+        sa.select(Idea).where(Idea.ideathon_id.in_(list(ideathon_ids)), Idea.status == IdeaStatus.VISIBLE.value)
+        .options(sa.orm.joinedload(Idea.theme), sa.orm.selectinload(Idea.translations))
+        .order_by(Idea.ideathon_id, Idea.id)).all()
+
+
 def tables(ideathon: Ideathon | None = None) -> dict[str, list[dict]]:
     """Every table's rows: the whole archive, or one archived ideathon."""
     ideathons = _archived(None if ideathon is None else [ideathon.id])
@@ -134,9 +170,12 @@ def tables(ideathon: Ideathon | None = None) -> dict[str, list[dict]]:
         .options(sa.orm.selectinload(Proposal.ideas), sa.orm.joinedload(Proposal.theme),
                  sa.orm.joinedload(Proposal.municipality), sa.orm.selectinload(Proposal.responses))
         .order_by(Proposal.ideathon_id, Proposal.votes.desc(), Proposal.id)).all()
+    ideas = board_ideas(ids)
     return {
         "ideathons": ideathon_rows(ideathons),
         "proposals": [proposal_row(p) for p in proposals],
+        "ideas": [idea_row(i) for i in ideas],
+        "idea_translations": [translation_row(t) for i in ideas for t in i.translations],
         "responses": [response_row(r) for p in proposals for r in p.responses],
     }
 
@@ -173,7 +212,11 @@ def datapackage(name: str, title: str) -> dict:
                        **({"foreignKeys": [{"fields": ["ideathon_id"], "reference": {"resource": "ideathons", "fields": ["id"]}}]}
                           if table == "proposals" else {}),
                        **({"foreignKeys": [{"fields": ["proposal_id"], "reference": {"resource": "proposals", "fields": ["id"]}}]}
-                          if table == "responses" else {})},
+                          if table == "responses" else {}),
+                       **({"foreignKeys": [{"fields": ["ideathon_id"], "reference": {"resource": "ideathons", "fields": ["id"]}}]}
+                          if table == "ideas" else {}),
+                       **({"foreignKeys": [{"fields": ["idea_id"], "reference": {"resource": "ideas", "fields": ["id"]}}]}
+                          if table == "idea_translations" else {})},
         } for table, fields in TABLES.items()],
     }
 

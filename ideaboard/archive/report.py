@@ -42,7 +42,7 @@ def report_of(ideathon: Ideathon) -> dict:
     """Every figure of the report, as plain values (labels already in the current language)."""
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status != IdeaStatus.WITHDRAWN.value)
-        .order_by(Idea.id)).all()
+        .options(sa.orm.selectinload(Idea.translations)).order_by(Idea.id)).all()
     contributed = [i for i in ideas if not i.consolidated]
     people = db.session.scalar(sa.select(sa.func.count(Participant.id)).where(Participant.ideathon_id == ideathon.id))
     counts = _dots(ideathon, ideas) if ideathon.counts_visible else None
@@ -79,7 +79,9 @@ def report_of(ideathon: Ideathon) -> dict:
         "moderation": _moderation(ideathon, ideas),
         "proposals": proposals,
         "top_ideas": [{"text": idea.text, "theme": names[idea.theme_id], "dots": n, "from_paper": idea.from_paper,
-                       "from_voice": idea.from_voice, "consolidated": idea.consolidated} for idea, n in top if n],
+                       "from_voice": idea.from_voice, "consolidated": idea.consolidated, "language": idea.language,
+                       "translations": [{"language": t.language, "text": t.text} for t in idea.translations]}
+                      for idea, n in top if n],
     }
 
 

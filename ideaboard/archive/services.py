@@ -215,7 +215,8 @@ def proposals_of(ideathon: Ideathon) -> list[Proposal]:
     """An ideathon's proposals, most voted first (ties: the first written)."""
     return list(db.session.scalars(
         sa.select(Proposal).where(Proposal.ideathon_id == ideathon.id)
-        .options(sa.orm.selectinload(Proposal.ideas), sa.orm.selectinload(Proposal.theme))
+        .options(sa.orm.selectinload(Proposal.ideas).selectinload(Idea.translations),
+                 sa.orm.selectinload(Proposal.theme))
         .order_by(Proposal.votes.desc(), Proposal.id)))
 
 
@@ -225,7 +226,8 @@ def closing_record(ideathon: Ideathon) -> dict:
     counts = vote_counts(ideathon)
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status != IdeaStatus.WITHDRAWN.value)
-        .options(sa.orm.selectinload(Idea.sources)).order_by(Idea.id)).all()
+        .options(sa.orm.selectinload(Idea.sources), sa.orm.selectinload(Idea.translations))
+        .order_by(Idea.id)).all()
     visible = sorted((i for i in ideas if i.status == IdeaStatus.VISIBLE), key=lambda i: (-counts.get(i.id, 0), i.id))
     by_theme = {theme.id: [i for i in visible if i.theme_id == theme.id] for theme in ideathon.themes}
     return {

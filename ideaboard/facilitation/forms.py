@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 
@@ -26,3 +26,4 @@ class CardsForm(FlaskForm):
 class PaperIdeaForm(FlaskForm):
     theme_id = SelectField(_l("Tema"), coerce=str, validate_choice=False)
     text = TextAreaField(_l("Idea escrita en papel"))
+    language = StringField(_l("Idioma en que está escrita"))  # a <select> of macros/languages.html

@@ -120,7 +120,8 @@ def paper_idea(ideathon_id: int):
     if not form.validate_on_submit():
         abort(400)
     return _run(ideathon, lambda: post_paper_idea(ideathon, theme_id=form.theme_id.data, text=form.text.data,
-                                                  actor=current_user), _("Idea en papel agregada."), "#paper")
+                                                  actor=current_user, language=form.language.data or None),
+                _("Idea en papel agregada."), "#paper")
 
 
 @bp.route("/moderar/conteo", methods=["POST"])

@@ -1,7 +1,8 @@
 """The results bundle: what a room run on a hall's laptop brings back to the central server.
 
 `build_bundle(ideathon)` writes ONE zip file holding the closed, archived ideathon's record: its
-ideas (merges, moderators' edits with the originals, hidden ideas with their reasons), the dots per
+ideas (each in its language, with the moderation's translations apart; merges, moderators' edits
+with the originals, hidden ideas with their reasons), the dots per
 idea (phones and paper: counts only, never who voted), the proposals and their ideas, the audit
 log, the phase history, the anonymous survey answers, the evidence the moderators attached (with
 its files) and `manifest.json`, which names the format and its version, the software, the
@@ -122,7 +123,7 @@ def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
     ideas = db.session.scalars(sa.select(Idea).where(Idea.ideathon_id == ideathon.id,
                                                      Idea.status != IdeaStatus.WITHDRAWN.value,
                                                      sa.not_(sa.and_(Idea.from_voice, Idea.transcribed_at.is_(None))))
-                               .order_by(Idea.id)).all()
+                               .options(sa.orm.selectinload(Idea.translations)).order_by(Idea.id)).all()
     idea_ref = {idea.id: n for n, idea in enumerate(ideas, 1)}
     log = db.session.scalars(sa.select(ModerationAction).where(ModerationAction.ideathon_id == ideathon.id)
                              .order_by(ModerationAction.at, ModerationAction.id)).all()
@@ -134,6 +135,7 @@ def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
     evidence = db.session.scalars(sa.select(Evidence).where(Evidence.ideathon_id == ideathon.id)
                                   .order_by(Evidence.id)).all()
     names = _names([ideathon.archived_by_id, *(i.entered_by_id for i in ideas), *(a.actor_id for a in log),
+                    *(t.translated_by_id for i in ideas for t in i.translations),
                     *(p.actor_id for p in phases), *(m.created_by_id for m in merges), *(m.undone_by_id for m in merges),
                     *(p.created_by_id for p in proposals), *(e.created_by_id for e in evidence)])
     people = db.session.execute(sa.select(Participant.id, Participant.muted_at, Participant.exit_survey_done)
@@ -174,6 +176,11 @@ def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
         "entered_by": names.get(i.entered_by_id), "pinned": i.pinned, "hidden_reason": i.hidden_reason,
         "original_text": i.original_text, "consolidated": i.consolidated,
         "merged_into": idea_ref.get(i.merged_into_id), "flagged_words": i.flagged_words,
+        # The language it is written in, and the moderation's translations (kept apart from it).
+        "language": i.language,
+        "translations": [{"language": t.language, "text": t.text, "translated_by": names.get(t.translated_by_id),
+                          "created_at": when(t.created_at), "updated_at": when(t.updated_at)}
+                         for t in sorted(i.translations, key=lambda t: t.id)],  # as written: ids in the same order
     } for i in ideas]
     votes_part = [{"idea": idea_ref[i.id], "phone": phone.get(i.id, 0), "paper": paper.get(i.id)}
                   for i in ideas if phone.get(i.id) or i.id in paper]
@@ -222,6 +229,7 @@ def _parts(ideathon: Ideathon) -> tuple[dict, list, dict]:
              "proposals.json": proposals_part, "moderation.json": moderation_part, "phases.json": phases_part,
              "surveys.json": surveys_part, "evidence.json": evidence_part}
     counts = {"participants": len(people), "themes": len(themes), "ideas": len(ideas_part),
+              "idea_translations": sum(len(i["translations"]) for i in ideas_part),
               "phone_votes": sum(v["phone"] for v in votes_part),
               "paper_votes": sum(v["paper"] or 0 for v in votes_part), "proposals": len(proposals_part),
               "moderation_actions": len(moderation_part["actions"]), "merges": len(moderation_part["merges"]),

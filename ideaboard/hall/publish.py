@@ -50,10 +50,11 @@ from ..evidence.models import Evidence, EvidenceKind
 from ..evidence.services import _is_web_address as is_web_address  # the one rule for an evidence's link
 from ..extensions import db
 from ..i18n import when
-from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus
+from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus, IdeaTranslation
 from ..ideathons.models import Ideathon, RoomPhase, Theme
 from ..ideathons.services import set_theme_names
 from ..ideathons.themes import carried_default_key, carried_names
+from ..languages import LANGUAGES
 from ..moderation.models import Merge, ModerationAction
 from ..municipalities.models import Municipality
 from ..policies import can_plan
@@ -305,7 +306,20 @@ def _parsed(contents: dict) -> dict:
             "original_text": check.text(row, "original_text", MAX_IDEA_LENGTH, optional=True),
             "consolidated": check.flag(row, "consolidated"), "merged_into": row.get("merged_into"),
             "flagged_words": check.text(row, "flagged_words", 200, optional=True),
+            # A bundle written before ideas had a language: Spanish, without translations.
+            "language": check.choice(row, "language", LANGUAGES, optional=True) or "es",
+            "translations": [],
         })
+        for item in check.items(row.get("translations", [])):
+            item = check.obj(item)
+            language = check.choice(item, "language", LANGUAGES.keys() - {ideas[-1]["language"]})
+            if any(t["language"] == language for t in ideas[-1]["translations"]):
+                check.fail()
+            ideas[-1]["translations"].append({
+                "language": language, "text": check.text(item, "text", MAX_IDEA_LENGTH, empty=False),
+                "translated_by": check.text(item, "translated_by", 120, optional=True),
+                "created_at": check.moment(item, "created_at"),
+                "updated_at": check.moment(item, "updated_at", optional=True)})
     idea_refs = {i["ref"] for i in ideas}
     if len(idea_refs) != len(ideas):
         check.fail()
@@ -414,6 +428,9 @@ def _check_counts(manifest: dict, parsed: dict) -> None:
              "phase_changes": len(parsed["phases"]), "participation_surveys": len(parsed["joined"]),
              "exit_surveys": len(parsed["left"]), "evidence": len(parsed["evidence"]),
              "evidence_files": sum(1 for e in parsed["evidence"] if e["file"])}
+    if isinstance(manifest.get("counts"), dict) and "idea_translations" in manifest["counts"]:
+        # (not counted by bundles written before ideas had a language)
+        found["idea_translations"] = sum(len(i["translations"]) for i in parsed["ideas"])
     if manifest.get("counts") != found:
         raise BundleDamaged(_l("los totales del manifiesto no coinciden"))
     header = manifest.get("ideathon")
@@ -543,9 +560,13 @@ def _store(ideathon: Ideathon, parsed: dict, uploads: list, digest: str, actor: 
             client_id=str(uuid.uuid4()), text=row["text"], status=row["status"], created_at=row["created_at"],
             edited_at=row["edited_at"], from_paper=row["from_paper"], entered_by_id=staff.get(row["entered_by"]),
             pinned=row["pinned"], hidden_reason=row["hidden_reason"], original_text=row["original_text"],
-            consolidated=row["consolidated"], flagged_words=row["flagged_words"])
+            consolidated=row["consolidated"], flagged_words=row["flagged_words"], language=row["language"])
     db.session.add_all(idea_of.values())
     db.session.flush()
+    db.session.add_all(IdeaTranslation(idea_id=idea_of[row["ref"]].id, language=t["language"], text=t["text"],
+                                       translated_by_id=staff.get(t["translated_by"]), created_at=t["created_at"],
+                                       updated_at=t["updated_at"])
+                       for row in parsed["ideas"] for t in row["translations"])
     for row in parsed["ideas"]:
         if row["merged_into"] is not None:
             idea_of[row["ref"]].merged_into_id = idea_of[row["merged_into"]].id

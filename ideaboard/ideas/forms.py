@@ -2,7 +2,7 @@ import os
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 
 
 
@@ -24,11 +24,13 @@ class IdeaForm(FlaskForm):
     theme_id = HiddenField()
     client_id = HiddenField()
     text = TextAreaField(_l("Su idea"))
+    language = StringField()  # a <select> of macros/languages.html; empty: the interface's language
 
     @classmethod
-    def blank(cls, theme_id: int) -> "IdeaForm":
-        """An empty form for one theme, with a new client_id (rendering only, never for a post)."""
-        return cls(formdata=None, theme_id=theme_id, client_id=new_client_id())
+    def blank(cls, theme_id: int, language: str | None = None) -> "IdeaForm":
+        """An empty form for one theme, with a new client_id (rendering only, never for a post).
+        `language`: the one its selector shows (the author's last choice); else the interface's."""
+        return cls(formdata=None, theme_id=theme_id, client_id=new_client_id(), language=language)
 
 
 class EditIdeaForm(FlaskForm):

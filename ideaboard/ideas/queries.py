@@ -20,7 +20,8 @@ def idea_for_card(idea_id) -> Idea | None:
     idea_id = row_id(idea_id)
     if idea_id is None:
         return None
-    return db.session.scalar(sa.select(Idea).options(joinedload(Idea.participant)).where(Idea.id == idea_id))
+    return db.session.scalar(sa.select(Idea).options(joinedload(Idea.participant), sa.orm.selectinload(Idea.translations))
+                             .where(Idea.id == idea_id))
 
 
 def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None,
@@ -39,7 +40,9 @@ def visible_ideas_by_theme(ideathon: Ideathon, viewer: Participant | None = None
         shown, sa.and_(mine, Idea.status.in_((IdeaStatus.PENDING.value, IdeaStatus.HIDDEN.value)))))
     rows = db.session.scalars(
         query
-        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources))
+        # The moderation's translations too: a card may show one (rendering.shown_translation).
+        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources),
+                 sa.orm.selectinload(Idea.translations))
         .order_by(Idea.pinned.desc(), Idea.created_at.desc(), Idea.id.desc())
     )
     grouped: dict[int, list[Idea]] = {theme.id: [] for theme in ideathon.themes}

@@ -12,6 +12,8 @@ from ..database import utcnow, write
 from ..extensions import db
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
+from ..i18n import current_language
+from ..languages import LANGUAGES
 from ..moderation.flags import flags_in
 from ..policies import can_moderate
 from ..refusals import Refusal
@@ -37,18 +39,30 @@ def _checked_text(text: str) -> str:
     return text
 
 
+def checked_language(language: str | None) -> str:
+    """The language an idea is written in: one of ideaboard/languages.py, the interface's if none is given."""
+    if language is None or language == "":
+        return current_language()
+    if language not in LANGUAGES:
+        raise IdeaError(_l("Ese idioma no está en la lista. Elija uno de la lista."))
+    return language
+
+
 def _require_collecting(ideathon: Ideathon) -> None:
     if not ideathon.collecting_ideas:
         raise IdeaError(_l("En este momento la sala no recibe ideas."), 409)
 
 
-def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: str, client_id: str) -> tuple[Idea, bool]:
-    """Store a participant's idea in a theme and broadcast it to the room.
+def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: str, client_id: str,
+              language: str | None = None) -> tuple[Idea, bool]:
+    """Store a participant's idea in a theme and broadcast it to the room. `language`: the one it is
+    written in (ideaboard/languages.py); by default the author's interface language.
 
     Idempotent: the same `client_id` from the same participant (a retry, a double tap) returns
     the idea stored the first time, with `created` False, and broadcasts nothing.
     """
     text = _checked_text(text)
+    language = checked_language(language)
     if not _CLIENT_ID.match(client_id or ""):
         raise IdeaError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
     if participant.ideathon_id != ideathon.id:
@@ -67,7 +81,8 @@ def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: s
             # Pre-moderation: it waits for a moderator; its author sees it as "waiting for review".
             status = IdeaStatus.PENDING if ideathon.premoderation else IdeaStatus.VISIBLE
             idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
-                        client_id=client_id, text=text, status=status.value, flagged_words=flags_in(text))
+                        client_id=client_id, text=text, status=status.value, flagged_words=flags_in(text),
+                        language=language)
             db.session.add(idea)
             db.session.flush()
             seq = next_sequence(ideathon)
@@ -158,19 +173,22 @@ def withdraw_idea(idea: Idea, participant: Participant) -> Idea:
     return idea
 
 
-def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor) -> Idea:
+def post_paper_idea(ideathon: Ideathon, *, theme_id, text: str, actor, language: str | None = None) -> Idea:
     """A moderator types in an idea written on paper in the hall (marked as such), so people
-    without phones are on the board too."""
+    without phones are on the board too. `language`: the one it is written in (by default the
+    moderator's interface language)."""
     if not can_moderate(actor, ideathon):
         raise IdeaError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)
     text = _checked_text(text)
+    language = checked_language(language)
     with write():
         db.session.refresh(ideathon)
         if not (ideathon.collecting_ideas or ideathon.voting):
             raise IdeaError(_l("En este momento la sala no recibe ideas."), 409)
         theme = _theme_of(ideathon, theme_id)
         idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=None, client_id=str(uuid.uuid4()),
-                    text=text, from_paper=True, entered_by_id=actor.id, flagged_words=flags_in(text))
+                    text=text, from_paper=True, entered_by_id=actor.id, flagged_words=flags_in(text),
+                    language=language)
         db.session.add(idea)
         db.session.flush()
         seq = next_sequence(ideathon)

@@ -35,7 +35,8 @@ def post(ideathon_id: int):
     form = IdeaForm()
     try:
         idea, _created = post_idea(ideathon, participant, theme_id=form.theme_id.data,
-                                   text=form.text.data, client_id=form.client_id.data)
+                                   text=form.text.data, client_id=form.client_id.data,
+                                   language=form.language.data or None)
     except IdeaError as error:
         theme = next((t for t in ideathon.themes if str(t.id) == str(form.theme_id.data)), None)
         if theme is None:  # no form to answer in: at the bottom of the board, or at the top of the page
@@ -47,7 +48,7 @@ def post(ideathon_id: int):
                                                                          "form": form},
                        page=lambda: _refused_page(ideathon, participant, form, theme, error), on_403="answer")
     return answer("ideas/_posted.html", lambda: {
-        "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id), "idea": idea,
+        "ideathon": ideathon, "theme": idea.theme, "form": IdeaForm.blank(idea.theme_id, idea.language), "idea": idea,
         "theme_counts": {idea.theme_id: count_visible(idea.theme_id)}, "mine": {idea.id}},
         _board_url(ideathon, idea.theme_id), message=_("Idea enviada."), headers={"X-Idea-Id": str(idea.id)})
 

@@ -19,9 +19,10 @@ from ..accounts.models import User
 from ..database import row_id, utcnow, write
 from ..extensions import db
 from ..ideas.models import MAX_IDEA_LENGTH, Idea, IdeaStatus, IdeaTranslation
-from ..languages import LANGUAGES
 from ..ideathons.models import Ideathon, Theme
 from ..ideathons.services import theme_of
+from ..i18n import current_language
+from ..languages import LANGUAGES, language_name
 from ..policies import can_moderate
 from ..refusals import Refusal
 from ..rooms.models import Participant
@@ -228,10 +229,7 @@ def transcribe_voice_idea(ideathon: Ideathon, idea_id, *, actor: User, text: str
     if language not in LANGUAGES:
         raise ModerationError(_l("Elija el idioma en que se dijo la idea."), 422, errors={"language": _l(
             "Elija el idioma en que se dijo la idea.")})
-    spanish = " ".join((spanish or "").split())
-    if len(spanish) > MAX_IDEA_LENGTH:
-        raise ModerationError(_l("La traducción tiene %(n)s caracteres; el máximo es %(max)s.",
-                                 n=len(spanish), max=MAX_IDEA_LENGTH), 422)
+    spanish = _translation_text(spanish) if (spanish or "").strip() and language != "es" else ""
     with write():
         _require(ideathon, actor)
         idea = _one(ideathon, idea_id, allowed=(IdeaStatus.PENDING.value,))
@@ -240,27 +238,13 @@ def transcribe_voice_idea(ideathon: Ideathon, idea_id, *, actor: User, text: str
         idea.text, idea.language, idea.flagged_words = text, language, flags_in(text)
         idea.transcribed_at, idea.transcribed_by_id = utcnow(), actor.id
         idea.status = IdeaStatus.VISIBLE.value
-        if spanish and language != "es":
-            save_voice_translation(idea, spanish, actor=actor)
+        if spanish:
+            _put_translation(idea, "es", spanish, actor)
         record(ideathon, actor, "transcribe", idea=idea, before={"status": IdeaStatus.PENDING.value},
                after={"status": idea.status, "text": text, "language": language})
         seq = next_sequence(ideathon)
         _changed(ideathon, [idea], seq)
     return idea
-
-
-def save_voice_translation(idea: Idea, text: str, *, actor: User, language: str = "es") -> IdeaTranslation:
-    """The transcriber's Spanish translation of a voice idea, as an IdeaTranslation row (inside the
-    caller's write()). Kept in this one function so that it can become a call to the moderation's
-    translation service (issue 17, "Ideas in one's own language") when both meet."""
-    translation = db.session.scalar(sa.select(IdeaTranslation).where(
-        IdeaTranslation.idea_id == idea.id, IdeaTranslation.language == language))
-    if translation is None:
-        translation = IdeaTranslation(idea_id=idea.id, language=language, text=text, translated_by_id=actor.id)
-        db.session.add(translation)
-    else:
-        translation.text, translation.translated_by_id, translation.updated_at = text, actor.id, utcnow()
-    return translation
 
 
 def move_idea(ideathon: Ideathon, idea_id, *, actor: User, theme_id) -> Idea:
@@ -293,6 +277,99 @@ def pin_idea(ideathon: Ideathon, idea_id, *, actor: User, pinned: bool) -> Idea:
         seq = next_sequence(ideathon)
         _changed(ideathon, [idea], seq)
     return idea
+
+
+# --- translations -------------------------------------------------------------------------------
+
+# Ideas a translation may be given to: on the board, waiting, or hidden (the record keeps them).
+TRANSLATABLE = (IdeaStatus.VISIBLE.value, IdeaStatus.PENDING.value, IdeaStatus.HIDDEN.value)
+
+
+def _require_translating(ideathon: Ideathon, actor: User) -> None:
+    """Translations are not the board's live state: they may be added while the room is open and
+    after it closes (the proposals and the mayor's report are written then), until it is archived."""
+    if not can_moderate(actor, ideathon):
+        raise ModerationError(_l("Solo quienes moderan esta ideatón pueden hacer esto."), 403)
+    db.session.refresh(ideathon)
+    if ideathon.archived_at is not None:
+        raise ModerationError(_l("Esta ideatón ya está archivada: sus ideas ya no cambian."))
+
+
+def _translation_language(idea: Idea, language: str | None) -> str:
+    language = (language or "").strip()
+    if language not in LANGUAGES:
+        raise ModerationError(_l("Ese idioma no está en la lista. Elija uno de la lista."), 422)
+    if language == idea.language:
+        raise ModerationError(_l("La idea ya está escrita en %(language)s: elija otro idioma para la traducción.",
+                                 language=language_name(language)), 422)
+    return language
+
+
+def _translation_text(text: str) -> str:
+    text = " ".join((text or "").split())
+    if not text:
+        raise ModerationError(_l("Escriba la traducción."), 422)
+    if len(text) > MAX_IDEA_LENGTH:
+        raise ModerationError(_l("La traducción tiene %(n)s caracteres; el máximo es %(max)s.",
+                                 n=len(text), max=MAX_IDEA_LENGTH), 422)
+    return text
+
+
+def _translation(idea: Idea, language: str) -> IdeaTranslation | None:
+    return db.session.scalar(sa.select(IdeaTranslation).where(
+        IdeaTranslation.idea_id == idea.id, IdeaTranslation.language == language).with_for_update())
+
+
+def _put_translation(idea: Idea, language: str, text: str, actor: User) -> IdeaTranslation:
+    """Store the moderation's translation of an idea into a language, new or corrected (inside the
+    caller's write()): used by translating and by transcribing a voice idea."""
+    translation = _translation(idea, language)
+    if translation is None:
+        translation = IdeaTranslation(idea_id=idea.id, language=language, text=text, translated_by_id=actor.id)
+        db.session.add(translation)
+    else:
+        translation.text, translation.translated_by_id, translation.updated_at = text, actor.id, utcnow()
+    db.session.flush()
+    db.session.expire(idea, ["translations"])  # what the room is sent reads them again
+    return translation
+
+
+def translate_idea(ideathon: Ideathon, idea_id, *, actor: User, text: str, language: str = "es") -> IdeaTranslation:
+    """Add (or correct) the moderation's translation of an idea into a language, Spanish by default.
+    The original stays as its author wrote it; the translation is kept apart, always shown labelled
+    as the moderation's, audited and broadcast to the room like an edit."""
+    text = _translation_text(text)
+    with write():
+        _require_translating(ideathon, actor)
+        idea = _one(ideathon, idea_id, allowed=TRANSLATABLE)
+        language = _translation_language(idea, language)
+        existing = _translation(idea, language)
+        if existing is not None and existing.text == text:
+            return existing
+        before = {"translation": {"language": language, "text": existing.text}} if existing else None
+        translation = _put_translation(idea, language, text, actor)
+        record(ideathon, actor, "translate", idea=idea, before=before,
+               after={"translation": {"language": language, "text": text}})
+        seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq)
+    return translation
+
+
+def remove_translation(ideathon: Ideathon, idea_id, *, actor: User, language: str) -> None:
+    """Take the moderation's translation of an idea into a language away (audited, broadcast)."""
+    with write():
+        _require_translating(ideathon, actor)
+        idea = _one(ideathon, idea_id, allowed=TRANSLATABLE)
+        translation = _translation(idea, language or "")
+        if translation is None:
+            raise ModerationError(_l("Esa idea no tiene traducción a ese idioma."), 404)
+        record(ideathon, actor, "untranslate", idea=idea,
+               before={"translation": {"language": translation.language, "text": translation.text}})
+        db.session.delete(translation)
+        db.session.flush()
+        db.session.expire(idea, ["translations"])
+        seq = next_sequence(ideathon)
+        _changed(ideathon, [idea], seq)
 
 
 # --- participants -------------------------------------------------------------------------------
@@ -344,8 +421,10 @@ def unmute_participant(ideathon: Ideathon, participant_id, *, actor: User) -> No
 
 # --- merge and split ----------------------------------------------------------------------------
 
-def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_id=None) -> tuple[Idea, int]:
-    """Consolidate two or more ideas into a new one with an edited text.
+def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_id=None,
+                language: str | None = None) -> tuple[Idea, int]:
+    """Consolidate two or more ideas into a new one with an edited text, written in `language`
+    (the moderator's interface language unless another is chosen; the sources keep theirs).
 
     Their dots move to the new idea, at most one per participant: where a participant had dots on
     several of them, the extra dots are returned (they may place them again). Paper tallies add up.
@@ -355,6 +434,10 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
     if len(ids) < 2:
         raise ModerationError(_l("Elija al menos dos ideas para unir."), 422)
     text = _text(text)
+    if language in (None, ""):
+        language = current_language()
+    elif language not in LANGUAGES:
+        raise ModerationError(_l("Ese idioma no está en la lista. Elija uno de la lista."), 422)
     with write():
         _require(ideathon, actor)
         sources = _locked(ideathon, ids)
@@ -365,7 +448,7 @@ def merge_ideas(ideathon: Ideathon, idea_ids, *, actor: User, text: str, theme_i
         paper = paper_votes(ideathon)
         merged = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=None, client_id=str(uuid.uuid4()),
                       text=text, consolidated=True, pinned=any(idea.pinned for idea in sources),
-                      flagged_words=flags_in(text))
+                      flagged_words=flags_in(text), language=language)
         db.session.add(merged)
         db.session.flush()
         merge = Merge(ideathon_id=ideathon.id, idea_id=merged.id, created_by_id=actor.id)
@@ -467,7 +550,8 @@ def console_ideas(ideathon: Ideathon) -> dict[str, list[Idea]]:
     ideas = db.session.scalars(
         sa.select(Idea).where(Idea.ideathon_id == ideathon.id, Idea.status.in_(
             (IdeaStatus.PENDING.value, IdeaStatus.VISIBLE.value, IdeaStatus.HIDDEN.value)))
-        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources))
+        .options(sa.orm.selectinload(Idea.participant), sa.orm.selectinload(Idea.sources),
+                 sa.orm.selectinload(Idea.translations))
         .order_by(Idea.pinned.desc(), Idea.created_at.desc(), Idea.id.desc())
     ).all()
     return {

@@ -21,6 +21,7 @@ from . import speech
 from ..extensions import db
 from ..ideathons.models import Ideathon
 from ..inputs import number_arg
+from ..languages import language_name
 from ..policies import PLANNERS, can_moderate
 from ..responses import act
 from ..votes.queries import vote_counts
@@ -154,6 +155,25 @@ def transcribe(ideathon_id: int, idea_id: int):
                            max_length=MAX_IDEA_LENGTH), status
 
 
+@bp.route(ROOM + "/ideas/<int:idea_id>/traducir", methods=["POST"])
+@role_required()
+def translate(ideathon_id: int, idea_id: int):
+    """Add or correct the moderation's translation of an idea (Spanish unless another is chosen)."""
+    ideathon = moderated(ideathon_id)
+    return _act(ideathon, lambda: services.translate_idea(
+        ideathon, idea_id, actor=current_user, text=request.form.get("text", ""),
+        language=request.form.get("language", "es")), _("Traducción guardada."))
+
+
+@bp.route(ROOM + "/ideas/<int:idea_id>/traducir/quitar", methods=["POST"])
+@role_required()
+def untranslate(ideathon_id: int, idea_id: int):
+    """Take the moderation's translation into one language away."""
+    ideathon = moderated(ideathon_id)
+    return _act(ideathon, lambda: services.remove_translation(
+        ideathon, idea_id, actor=current_user, language=request.form.get("language", "")), _("Traducción quitada."))
+
+
 @bp.route(ROOM + "/ideas/<int:idea_id>/mover", methods=["POST"])
 @role_required()
 def move(ideathon_id: int, idea_id: int):
@@ -187,7 +207,7 @@ def merge(ideathon_id: int):
 
     return _act(ideathon, lambda: services.merge_ideas(
         ideathon, request.form.getlist("idea_ids"), actor=current_user, text=request.form.get("text", ""),
-        theme_id=request.form.get("theme_id") or None), done)
+        theme_id=request.form.get("theme_id") or None, language=request.form.get("language") or None), done)
 
 
 @bp.route(ROOM + "/ideas/<int:idea_id>/separar", methods=["POST"])
@@ -268,6 +288,7 @@ ACTIONS = {
     "reject": _l("Idea rechazada"), "edit": _l("Texto editado"), "move": _l("Idea movida de tema"),
     "pin": _l("Idea destacada"), "unpin": _l("Idea sin destacar"), "merge": _l("Ideas unidas"),
     "split": _l("Unión deshecha"), "transcribe": _l("Idea por voz transcrita"), "mute": _l("Participante silenciado"), "unmute": _l("Participante reactivado"),
+    "translate": _l("Traducción de la moderación guardada"), "untranslate": _l("Traducción de la moderación quitada"),
 }
 STATES = {"visible": _l("en el tablero"), "pending": _l("esperando revisión"), "hidden": _l("ocultada"),
           "merged": _l("unida a otra"), "withdrawn": _l("retirada")}
@@ -289,6 +310,9 @@ def audit_state(state: dict) -> str:
             parts.append(f"«{value}»")
         elif key == "language":
             parts.append(_("idioma: %(name)s", name=language_name(value)))
+        elif key == "translation" and value:
+            parts.append(_("traducción (%(language)s): «%(text)s»", language=language_name(value["language"]),
+                           text=value["text"]))
         elif key == "theme":
             parts.append(_("tema: %(name)s", name=value))
         elif key == "ideas":

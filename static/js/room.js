@@ -54,6 +54,15 @@
 
   // A card the room's broadcast sends (data-public) does not know my dots: keep them from the card
   // it replaces, with the form to take one back, while voting goes on.
+  // Forms a broadcast brings (moderators' rows) get this page's CSRF token.
+  var ownToken = document.querySelector('meta[name="csrf-token"]');
+  function ownTokens(root) {
+    if (!ownToken) { return; }
+    root.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+      input.value = ownToken.getAttribute("content");
+    });
+  }
+
   function keepMyDots(card) {
     var current = document.getElementById(card.id);
     var votes = card.querySelector(".idea__votes");
@@ -174,6 +183,7 @@
   // Swaps each top-level element of the message in; returns what it asks to be said aloud.
   function swapIn(template, fromRoom) {
     template.content.querySelectorAll(".idea[data-public]").forEach(keepMyDots);
+    ownTokens(template.content);
     if (fromRoom && participant) { countFresh(template.content); }
     var said = [];
     Array.prototype.slice.call(template.content.children).forEach(function (element) {

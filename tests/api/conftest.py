@@ -5,6 +5,7 @@ import pytest
 from ideaboard.accounts.models import Role
 from ideaboard.archive.services import ProposalDraft, archive_ideathon, draft_proposal, respond
 from ideaboard.ideas.services import post_idea
+from ideaboard.moderation.services import translate_idea
 from ideaboard.municipalities.services import get_by_code
 from ideaboard.rooms.services import change_phase, join_room
 from ideaboard.votes.services import cast_vote, record_paper_tally
@@ -14,10 +15,11 @@ from ideaboard.votes.services import cast_vote, record_paper_tally
 def archive(app, open_room, make_user):
     """Two archived ideathons (Antigua 0301 and Guatemala 0101) and one still open, with known totals:
     Antigua: 3 people (Ana, Beto, Carla), 3 ideas, 4 phone dots, 2 paper dots, 2 proposals, one answered twice."""
-    def room_with(code, names, texts, votes, paper=0):
+    def room_with(code, names, texts, votes, paper=0, languages=None):
         room = open_room(municipality=code, themes=[("Agua", "water"), ("Calles", "road")])
         people = [join_room(room, nickname=name) for name in names]
-        ideas = [post_idea(room, people[0], theme_id=room.themes[i % 2].id, text=t, client_id=str(uuid.uuid4()))[0]
+        ideas = [post_idea(room, people[0], theme_id=room.themes[i % 2].id, text=t, client_id=str(uuid.uuid4()),
+                           language=(languages or {}).get(i))[0]
                  for i, t in enumerate(texts)]
         change_phase(room, "voting", actor=room.created_by)
         for person, idea in votes:
@@ -27,8 +29,10 @@ def archive(app, open_room, make_user):
         change_phase(room, "closed", actor=room.created_by)
         return room, ideas
 
-    antigua, ideas = room_with("0301", ["Ana", "Beto", "Carla"], ["Agua potable", "Bacheo", "Luz"],
-                               [(1, 0), (2, 0), (1, 1), (2, 2)], paper=2)
+    # "Saq" (light) written in K'iche', with the moderation's translation into Spanish.
+    antigua, ideas = room_with("0301", ["Ana", "Beto", "Carla"], ["Agua potable", "Bacheo", "Saq"],
+                               [(1, 0), (2, 0), (1, 1), (2, 2)], paper=2, languages={2: "quc"})
+    translate_idea(antigua, ideas[2].id, actor=antigua.created_by, text="Luz")
     water = draft_proposal(antigua, ProposalDraft(
         title="Agua potable todos los días", problem="Llega dos días.", proposal="Reparar la bomba.",
         theme_id=antigua.themes[0].id, place="Zona 3", cost_range="50k-250k", idea_ids=[ideas[0].id]),

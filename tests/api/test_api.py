@@ -28,8 +28,13 @@ def test_endpoints_answer_with_the_archive(app, client, archive):
     proposal = client.get(f"/api/v1/proposals/{archive['water'].id}").get_json()
     assert [r["status"] for r in proposal["responses"]] == ["received", "studying"]
     assert client.get("/api/v1/responses?municipality=0101").get_json()["total"] == 0
+    ideas = client.get(f"/api/v1/ideathons/{archive['antigua'].id}/ideas").get_json()
+    assert [(i["text"], i["language"], [(t["language"], t["text"]) for t in i["translations"]])
+            for i in ideas["items"]] == [("Agua potable", "es", []), ("Bacheo", "es", []), ("Saq", "quc", [("es", "Luz")])]
+    assert client.get(f"/api/v1/ideathons/{archive['open'].id}/ideas").status_code == 404
     everything = "".join(client.get(u).get_data(as_text=True) for u in (
-        "/api/v1/ideathons", "/api/v1/proposals?per_page=100", "/api/v1/responses", "/api/v1/statistics"))
+        "/api/v1/ideathons", "/api/v1/proposals?per_page=100", "/api/v1/responses", "/api/v1/statistics",
+        f"/api/v1/ideathons/{archive['antigua'].id}/ideas"))
     assert not any(name in everything for name in NAMES)
 
 

@@ -11,7 +11,8 @@ NAMES = ("Ana", "Beto", "Carla", "Dora")
 def test_the_whole_archive_as_a_valid_data_package(app, client, archive, tmp_path):
     descriptor = client.get("/datos/datapackage.json").get_json()
     assert descriptor["licenses"][0]["name"] == "CC-BY-4.0"
-    assert [r["name"] for r in descriptor["resources"]] == ["ideathons", "proposals", "responses"]
+    assert [r["name"] for r in descriptor["resources"]] == ["ideathons", "proposals", "responses", "ideas",
+                                                            "idea_translations"]
     (tmp_path / "datapackage.json").write_bytes(client.get("/datos/datapackage.json").data)
     for resource in descriptor["resources"]:
         (tmp_path / resource["path"]).write_bytes(client.get(f"/datos/{resource['path']}").data)
@@ -30,7 +31,8 @@ def test_the_figures_are_the_hand_counted_ones_and_carry_no_names(app, client, a
     responses = client.get("/datos/responses.json").get_json()
     assert [r["status"] for r in responses] == ["received", "studying"]
     everything = "".join(client.get(f"/datos/{t}.{f}").get_data(as_text=True)
-                         for t in ("ideathons", "proposals", "responses") for f in ("csv", "json"))
+                         for t in ("ideathons", "proposals", "responses", "ideas", "idea_translations")
+                         for f in ("csv", "json"))
     assert not any(name in everything for name in NAMES)  # totals only: no participant's name anywhere
     assert archive["open"].title not in everything  # only archived ideathons
 
@@ -39,7 +41,7 @@ def test_one_ideathon_alone_and_not_before_it_is_archived(app, client, archive, 
     antigua = archive["antigua"]
     base = f"/ideatones/{antigua.id}/datos"
     (tmp_path / "datapackage.json").write_bytes(client.get(f"{base}/datapackage.json").data)
-    for table in ("ideathons", "proposals", "responses"):
+    for table in ("ideathons", "proposals", "responses", "ideas", "idea_translations"):
         (tmp_path / f"{table}.csv").write_bytes(client.get(f"{base}/{table}.csv").data)
     assert validate(tmp_path / "datapackage.json").valid
     assert len(client.get(f"{base}/proposals.json").get_json()) == 2
@@ -50,3 +52,19 @@ def test_one_ideathon_alone_and_not_before_it_is_archived(app, client, archive, 
 @pytest.mark.parametrize("path", ["/datos/proposals.csv", "/datos/datapackage.json"])
 def test_an_empty_archive_still_downloads(app, client, path):
     assert client.get(path).status_code == 200
+
+
+def test_ideas_carry_their_language_and_the_moderations_translation_apart(app, client, archive):
+    ideas = {i["text"]: i for i in client.get("/datos/ideas.json").get_json()}
+    assert set(ideas) == {"Agua potable", "Bacheo", "Saq", "Semáforos"}  # archived boards only
+    assert (ideas["Saq"]["language"], ideas["Agua potable"]["language"]) == ("quc", "es")
+    assert ideas["Saq"]["from_paper"] is False and ideas["Saq"]["theme"] == "Agua"
+    translations = client.get("/datos/idea_translations.json").get_json()
+    assert [(t["idea_id"], t["language"], t["text"]) for t in translations] == [(ideas["Saq"]["id"], "es", "Luz")]
+    rows = list(csv.DictReader(io.StringIO(client.get("/datos/ideas.csv").get_data(as_text=True))))
+    assert [(r["text"], r["language"]) for r in rows if r["text"] == "Saq"] == [("Saq", "quc")]
+    descriptor = client.get("/datos/datapackage.json").get_json()
+    fields = {r["name"]: r["schema"] for r in descriptor["resources"]}
+    assert [f["name"] for f in fields["idea_translations"]["fields"]] == ["id", "idea_id", "language", "text"]
+    assert "moderación" in fields["idea_translations"]["fields"][3]["description"]
+    assert fields["idea_translations"]["foreignKeys"][0]["reference"] == {"resource": "ideas", "fields": ["id"]}

@@ -11,7 +11,8 @@ For each database (SQLite, a file in a temporary folder; PostgreSQL, `DATABASE_U
    the phases changed by its coordinator), its people and ideas written in bulk (SQLAlchemy Core):
    150 participants with nicknames (some anonymous); IDEAS visible ideas spread over the themes,
    of which some are from paper, pinned, edited by their author or by a moderator, and a few made
-   by a merge (with their merged sources); plus ideas nobody else may see on this board: hidden,
+   by a merge (with their merged sources), one in eleven written in K'iche' (half of those with the
+   moderation's translation into Spanish); plus ideas nobody else may see on this board: hidden,
    withdrawn, other people's pending ones. The viewer is a real participant (the QR link and the
    join form through the test client, its cookie), author of a few visible ideas and one pending;
 3. the ideas phase: the participant's board page `GET /sala/<id>` and its re-fetch
@@ -51,7 +52,7 @@ from ideaboard.accounts.models import Role
 from ideaboard.accounts.services import create_user
 from ideaboard.database import utcnow
 from ideaboard.extensions import db
-from ideaboard.ideas.models import Idea
+from ideaboard.ideas.models import Idea, IdeaTranslation
 from ideaboard.ideathons.models import Ideathon
 from ideaboard.ideathons.services import IdeathonPlan, ThemeDraft, create_ideathon
 from ideaboard.ideathons.themes import default_themes
@@ -153,7 +154,7 @@ def _fill(ideathon: Ideathon, viewer: Participant) -> list[str]:
                "client_id": f"bench-idea-{i:06d}", "text": _sentence(rng, rng.randint(6, 30)), "status": "visible",
                "created_at": now - timedelta(seconds=10 * (IDEAS - i)), "edited_at": None, "from_paper": False,
                "entered_by_id": None, "pinned": False, "hidden_reason": None, "original_text": None,
-               "consolidated": False, "merged_into_id": None, "flagged_words": None}
+               "consolidated": False, "merged_into_id": None, "flagged_words": None, "language": "es"}
         row.update(extra)
         rows.append(row)
         return row
@@ -170,6 +171,8 @@ def _fill(ideathon: Ideathon, viewer: Participant) -> list[str]:
             extra = {"original_text": "Texto original antes de la moderación.", "edited_at": now}
         elif i % 10 == 9:
             extra = {"participant_id": viewer.id}
+        if i % 11 == 4:  # written in K'iche' (every other one translated by the moderation, below)
+            extra["language"] = "quc"
         if i % 40 == 20:
             extra["consolidated"] = True
             extra["participant_id"] = None
@@ -192,6 +195,11 @@ def _fill(ideathon: Ideathon, viewer: Participant) -> list[str]:
                             "theme_id": themes[k % len(themes)]})
     rows = sources
     db.session.execute(sa.insert(Idea), rows)
+    foreign = db.session.scalars(sa.select(Idea.id).where(Idea.ideathon_id == ideathon.id, Idea.language == "quc")
+                                 .order_by(Idea.id)).all()
+    db.session.execute(sa.insert(IdeaTranslation), [
+        {"idea_id": idea_id, "language": "es", "text": "Traducción: " + _sentence(rng, 10), "created_at": now}
+        for idea_id in foreign[::2]])
     db.session.commit()
     return secret
 

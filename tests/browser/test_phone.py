@@ -291,6 +291,8 @@ def test_keyboard_join_post_vote_within_three_tabs_and_focus_stays(app, open_roo
     # Join -> post: the idea box of the first theme within 3 Tab presses.
     assert tab_until(page, "e.matches('textarea.post-form__text')", 3) <= 3
     page.keyboard.type("Pintar los pasos de cebra frente a la escuela")
+    page.keyboard.press("Tab")  # the idea's language (issue 17), then the button
+    expect(page.locator(f"#post-{room.themes[0].id} select[name=language]")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.locator(f"#post-{room.themes[0].id}").get_by_role("button", name="Enviar")).to_be_focused()
     with page.expect_response(lambda r: r.request.method == "POST" and "/ideas" in r.url):

@@ -62,8 +62,14 @@ def run_room(ideathon, *, moderator=None, evidence=True) -> dict:
         ("rude", 4, roads, "<b>Texto ofensivo</b> & más"),
         ("potholes", 0, roads, "Bachear la 4a calle"),
     ]:
-        ideas[key], _ = post_idea(ideathon, people[who], theme_id=theme, text=text, client_id=cid())
-    ideas["paper"] = post_paper_idea(ideathon, theme_id=water, text="Limpiar el río (escrita en papel)", actor=moderator)
+        ideas[key], _ = post_idea(ideathon, people[who], theme_id=theme, text=text, client_id=cid(),
+                                  language="kek" if key == "potholes" else None)
+    ideas["paper"] = post_paper_idea(ideathon, theme_id=water, text="Limpiar el río (escrita en papel)", actor=moderator,
+                                     language="quc")
+    # Ideas in one's own language: the moderation's translations travel with them.
+    mod.translate_idea(ideathon, ideas["potholes"].id, actor=moderator, text="Bachear la cuarta calle")
+    mod.translate_idea(ideathon, ideas["paper"].id, actor=moderator, text="Limpiar el río")
+    mod.translate_idea(ideathon, ideas["paper"].id, actor=moderator, text="Clean the river", language="en")
     mod.edit_idea_text(ideathon, ideas["lights"].id, actor=moderator, text="Alumbrado público en la calle principal")
     change_phase(ideathon, "voting", actor=moderator)
     for who, key in [(0, "well"), (1, "well"), (2, "pipes"), (3, "pipes2"), (0, "pipes"), (4, "lights"),

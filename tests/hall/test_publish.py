@@ -12,6 +12,7 @@ from ideaboard.accounts.models import Role
 from ideaboard.extensions import db
 from ideaboard.hall.bundle import build_bundle
 from ideaboard.hall.publish import PublishError, publish_bundle
+from ideaboard.ideas.models import Idea, IdeaTranslation
 from tests.hall.rooms import inside, laptop_ideathon, run_room, take_to_laptop
 
 
@@ -222,3 +223,41 @@ def test_malformed_parts_are_refused_as_damaged(bundle, make_user):
         ("ideathon.json", edited(data, "ideathon.json", lambda v: v["room"].update(dot_budget=11))),
     ]:
         assert "dañado o incompleto" in refused(rezip(data, {name: body}), coordinator), (name, body[:60])
+
+
+def test_bad_languages_and_translations_are_refused_as_damaged(bundle, make_user):
+    central, data = bundle
+    coordinator = make_user(Role.COORDINATOR)
+    translation = {"language": "es", "text": "Agua", "translated_by": None, "created_at": "2026-01-01T10:00:00Z",
+                   "updated_at": None}
+    for edit in [
+        lambda v: v[0].update(language="xx"),
+        lambda v: v[0].update(language=7),
+        lambda v: v[0].update(language="es", translations=[translation]),  # into its own language
+        lambda v: v[0].update(language="quc", translations=[translation, translation]),  # twice the same language
+        lambda v: v[0].update(language="quc", translations=[{**translation, "text": ""}]),
+        lambda v: v[0].update(language="quc", translations=[{**translation, "text": "x" * 281}]),
+        lambda v: v[0].update(language="quc", translations=[{**translation, "language": "zz"}]),
+        lambda v: v[0].update(language="quc", translations="Agua"),
+    ]:
+        body = edited(data, "ideas.json", edit)
+        manifest = part(data, "manifest.json")
+        manifest["counts"]["idea_translations"] = sum(len(i.get("translations", [])) if isinstance(
+            i.get("translations"), list) else 0 for i in json.loads(body))
+        assert "dañado o incompleto" in refused(rezip(data, {"ideas.json": body}, manifest=manifest), coordinator)
+
+
+def test_a_bundle_from_before_ideas_had_a_language_is_read_as_spanish(bundle, make_user):
+    central, data = bundle
+
+    def old(value):
+        for idea in value:
+            idea.pop("language"), idea.pop("translations")
+
+    manifest = part(data, "manifest.json")
+    manifest["counts"].pop("idea_translations")
+    published = publish_bundle(rezip(data, {"ideas.json": edited(data, "ideas.json", old)}, manifest=manifest),
+                               actor=make_user(Role.COORDINATOR))
+    languages = db.session.scalars(sa.select(Idea.language).where(Idea.ideathon_id == published.ideathon.id)).all()
+    assert languages and set(languages) == {"es"}
+    assert db.session.scalar(sa.select(sa.func.count(IdeaTranslation.id))) == 0

@@ -53,11 +53,12 @@ def public_record(app, ideathon_id: int) -> dict:
     get = lambda path: client.get(path)  # noqa: E731
     api = {path: get(path).get_json() for path in (
         f"/api/v1/ideathons/{ideathon_id}", "/api/v1/ideathons", "/api/v1/statistics", "/api/v1/municipalities/0108",
-        "/api/v1/proposals?municipality=0108", "/api/v1/proposals?q=agua", "/api/v1/responses")}
+        "/api/v1/proposals?municipality=0108", "/api/v1/proposals?q=agua", "/api/v1/responses",
+        f"/api/v1/ideathons/{ideathon_id}/ideas?per_page=100")}
     api_one = {path: get(path).get_json() for path in
                (f"/api/v1/proposals/{pid}" for pid in api[f"/api/v1/ideathons/{ideathon_id}"]["proposal_ids"])}
     open_data = {}
-    for table in ("ideathons", "proposals", "responses"):
+    for table in ("ideathons", "proposals", "responses", "ideas", "idea_translations"):
         for kind in ("json", "csv"):
             for path in (f"/ideatones/{ideathon_id}/datos/{table}.{kind}", f"/datos/{table}.{kind}"):
                 answer = get(path)
@@ -127,4 +128,12 @@ def test_a_room_run_on_a_laptop_reads_the_same_on_the_central_server(app, laptop
     with Image.open(upload_folder() / stored.stored_name) as photo:
         assert photo.getexif() == {} or 0x8825 not in photo.getexif()  # re-encoded here: no GPS
     assert "Agua para la aldea" in on_central["pages"]["/propuestas?q=agua"]
+    # Ideas keep their language and the moderation's translations, apart.
+    listed = next(answer for path, answer in on_central["api"].items() if path.endswith("/ideas?per_page=100"))
+    ideas = {i["text"]: i for i in listed["items"]}
+    assert ideas["Bachear la 4a calle"]["language"] == "kek" and ideas["Pozo comunitario en la aldea"]["language"] == "es"
+    assert [(t["language"], t["text"]) for t in ideas["Limpiar el río (escrita en papel)"]["translations"]] == [
+        ("en", "Clean the river"), ("es", "Limpiar el río")]
+    assert len(on_central["open_data"]["/ideatones/N/datos/idea_translations.json"]) == 3
+    assert "Bachear la cuarta calle" in on_central["pages"]["/ideatones/N/archivo"]
     assert "&lt;script&gt;" not in json.dumps(on_central["pages"])  # nicknames never reach the public pages
