@@ -22,6 +22,7 @@ from babel.dates import format_skeleton
 from flask import Flask, current_app, g, has_app_context, has_request_context, request
 from flask.globals import _cv_app
 from flask_babel import Domain, force_locale, format_date, format_time, get_locale, get_translations, to_user_timezone
+from flask_babel import refresh as flask_babel_refresh
 from jinja2 import pass_context
 from markupsafe import Markup
 
@@ -156,6 +157,15 @@ def current_language() -> str:
     if code is None:
         code = kept[_LANGUAGE] = select_language()
     return code
+
+
+def refresh() -> None:
+    """Forget this context's interface language and format locale, as Flask-Babel's `refresh()`
+    forgets its locale: the next lookup chooses again (a test that changes the visitor's cookie
+    within one application context)."""
+    flask_babel_refresh()
+    if has_app_context():
+        g.__dict__.pop(_LANGUAGE, None)
 
 
 def select_locale() -> Locale:

@@ -68,6 +68,8 @@ ACCESS = {
     "moderation.unhide": PLANNERS,
     "moderation.approve": PLANNERS,
     "moderation.edit": PLANNERS,
+    "moderation.translate": PLANNERS,
+    "moderation.untranslate": PLANNERS,
     "moderation.audio": PLANNERS,  # a voice idea's recording: its room's moderators only
     "moderation.transcribe": PLANNERS,
     "moderation.move": PLANNERS,
@@ -90,6 +92,7 @@ ACCESS = {
     "api.municipality": PUBLIC,
     "api.ideathons": PUBLIC,
     "api.ideathon": PUBLIC,
+    "api.ideathon_ideas": PUBLIC,
     "api.proposals": PUBLIC,
     "api.proposal": PUBLIC,
     "api.responses": PUBLIC,

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import refresh
+from ideaboard.i18n import refresh
 
 from ideaboard.accounts.models import Role
 from ideaboard.archive.services import archive_ideathon
