@@ -107,6 +107,7 @@
     part(form, "again").hidden = false;
     part(form, "send").hidden = false;
     part(form, "send").focus();
+    part(form, "status").textContent = form.getAttribute("data-say-recorded") || "";
     form.setAttribute("data-voice-state", "recorded");
   }
 

@@ -104,6 +104,7 @@ def test_a_phone_records_an_idea_the_moderator_hears_and_transcribes_it_and_the_
     box.get_by_role("button", name="Detener").click()
     expect(form).to_have_attribute("data-voice-state", "recorded")
     expect(box.locator("audio[data-voice-preview]")).to_be_visible()
+    expect(box.locator("[data-voice-status]")).to_have_text("Escuche su grabación. Envíela o grabe de nuevo.")
     screenshot(recording_phone, "voice-recorded")
     # Record again, shorter: only the last recording goes.
     box.get_by_role("button", name="Grabar de nuevo").click()
