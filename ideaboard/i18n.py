@@ -107,11 +107,6 @@ def format_locale(code: str) -> Locale:
     return _format_locale(code, fallback)
 
 
-def locale_for(language: str) -> str:
-    """The format locale's name (kept for callers that want a string)."""
-    return str(format_locale(language))
-
-
 def select_language() -> str:
     """The visitor's interface language: the switch's cookie, else the browser's Accept-Language,
     else Spanish. Only configured codes are ever returned, whatever a request carries."""
@@ -315,7 +310,6 @@ def init_app(app: Flask) -> None:
     check_languages(app)
     app.jinja_env.globals.update(
         current_language=current_language,
-        current_locale=current_language,  # the former name: the interface language's code
         interface_languages=lambda: [KNOWN_LANGUAGES[code] for code in current_app.config["LANGUAGES"]],
         language_name=language_name,
     )

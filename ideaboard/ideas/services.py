@@ -2,6 +2,7 @@
 An idea may also come by voice (`post_voice_idea`): a recording the moderators transcribe."""
 import re
 import uuid
+from contextlib import nullcontext
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -63,32 +64,49 @@ def post_idea(ideathon: Ideathon, participant: Participant, *, theme_id, text: s
     """
     text = _checked_text(text)
     language = checked_language(language)
+    existing = _retry_of(ideathon, participant, client_id)
+    if existing is not None:
+        return existing, False
+
+    def new_idea(theme: Theme, _extra) -> Idea:
+        # Pre-moderation: it waits for a moderator; its author sees it as "waiting for review".
+        status = IdeaStatus.PENDING if ideathon.premoderation else IdeaStatus.VISIBLE
+        return Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
+                    client_id=client_id, text=text, status=status.value, flagged_words=flags_in(text),
+                    language=language)
+
+    return _store_post(ideathon, participant, client_id, theme_id, new_idea)
+
+
+def _retry_of(ideathon: Ideathon, participant: Participant, client_id: str) -> Idea | None:
+    """The checks every post makes first, and the idea a retry of it already stored (if any)."""
     if not _CLIENT_ID.match(client_id or ""):
         raise IdeaError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
     if participant.ideathon_id != ideathon.id:
         raise IdeaError(_l("Usted no participa en esta sala."), 403)
-    existing = _by_client_id(participant, client_id)
-    if existing is not None:
-        return existing, False
+    return _by_client_id(participant, client_id)
+
+
+def _store_post(ideathon: Ideathon, participant: Participant, client_id: str, theme_id, new_idea,
+                around=None) -> tuple[Idea, bool]:
+    """Store the idea `new_idea(theme, extra)` makes and broadcast it, in one write(): the room still
+    collecting, its author not muted, the theme one of the room's. `around` (an upload's files) is
+    entered before the write and gives `extra`. A retry that won a race, in this process or another,
+    is answered with what it stored, `created` False."""
     try:
-        with write():
+        with (around if around is not None else nullcontext()) as extra, write():
             _require_collecting(ideathon)
             _require_not_muted(participant)
             theme = _theme_of(ideathon, theme_id)
             existing = _by_client_id(participant, client_id)
             if existing is not None:
                 return existing, False
-            # Pre-moderation: it waits for a moderator; its author sees it as "waiting for review".
-            status = IdeaStatus.PENDING if ideathon.premoderation else IdeaStatus.VISIBLE
-            idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
-                        client_id=client_id, text=text, status=status.value, flagged_words=flags_in(text),
-                        language=language)
+            idea = new_idea(theme, extra)
             db.session.add(idea)
             db.session.flush()
             seq = next_sequence(ideathon)
             events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
     except IntegrityError:
-        # The same post won a race in another process: answer with what it stored.
         existing = _by_client_id(participant, client_id)
         if existing is None:
             raise
@@ -111,38 +129,20 @@ def post_voice_idea(ideathon: Ideathon, participant: Participant, *, theme_id, a
     The recording is checked by content before any transaction (uploads.services.check_voice).
     Idempotent like `post_idea`: a retry with the same `client_id` returns the idea stored first.
     """
-    if not _CLIENT_ID.match(client_id or ""):
-        raise IdeaError(_l("El formulario está incompleto. Recargue la página e intente de nuevo."), 400)
-    if participant.ideathon_id != ideathon.id:
-        raise IdeaError(_l("Usted no participa en esta sala."), 403)
-    existing = _by_client_id(participant, client_id)
+    existing = _retry_of(ideathon, participant, client_id)
     if existing is not None:
         return existing, False
     _require_collecting(ideathon)
     checked = check_voice(audio)
-    try:
-        with stored(checked, actor=None) as upload, write():
-            _require_collecting(ideathon)
-            _require_not_muted(participant)
-            theme = _theme_of(ideathon, theme_id)
-            existing = _by_client_id(participant, client_id)
-            if existing is not None:
-                return existing, False
-            db.session.add(upload)
-            db.session.flush()
-            idea = Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
-                        client_id=client_id, text="", status=IdeaStatus.PENDING.value, from_voice=True,
-                        audio_id=upload.id)
-            db.session.add(idea)
-            db.session.flush()
-            seq = next_sequence(ideathon)
-            events.record(events.ideas_changed, ideathon=ideathon, ideas=[idea], seq=seq)
-    except IntegrityError:
-        existing = _by_client_id(participant, client_id)
-        if existing is None:
-            raise
-        return existing, False
-    return idea, True
+
+    def new_idea(theme: Theme, upload) -> Idea:
+        db.session.add(upload)
+        db.session.flush()
+        return Idea(ideathon_id=ideathon.id, theme_id=theme.id, participant_id=participant.id,
+                    client_id=client_id, text="", status=IdeaStatus.PENDING.value, from_voice=True,
+                    audio_id=upload.id)
+
+    return _store_post(ideathon, participant, client_id, theme_id, new_idea, around=stored(checked, actor=None))
 
 
 def edit_idea(idea: Idea, participant: Participant, *, text: str) -> Idea:
